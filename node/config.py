@@ -1,0 +1,76 @@
+"""Node settings: pydantic-settings, environment prefix ``CREDREG_``.
+
+Built once per process by :func:`get_settings` (cached); nothing here connects to anything.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The checkout this package runs from (contracts/build and node_modules live here)."""
+
+DEVNET_CHAIN_ID = 472_019
+"""The local devnet's chain id: ours, not 1337 or 31337, so a bundle from a generic dev chain never matches."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the node. Each field reads ``CREDREG_<NAME>`` from the environment or a ``.env`` file."""
+
+    model_config = SettingsConfigDict(env_prefix="CREDREG_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".credreg"), description="Devnet state, deployment manifest, database.")
+    artifacts_dir: Path = Field(
+        default=PROJECT_ROOT / "contracts" / "build", description="Compiled contract artifacts (committed)."
+    )
+    node_modules_dir: Path = Field(default=PROJECT_ROOT / "node_modules", description="npm toolchain.")
+
+    rpc_url: str | None = Field(default=None, description="JSON-RPC endpoint; unset means the local devnet.")
+    chain_id: int = Field(default=DEVNET_CHAIN_ID, description="Chain id of the devnet this node starts.")
+    rpc_timeout_s: float = 10.0
+
+    devnet_host: str = "127.0.0.1"
+    devnet_port: int = Field(default=8545, description="Devnet RPC port; 0 picks a free one.")
+    devnet_block_time_s: float = Field(default=1.0, description="Interval mining: one block every N seconds.")
+    devnet_snapshot_interval_s: float = Field(
+        default=5.0, description="How often the devnet state is snapshotted atomically (the most a kill -9 loses)."
+    )
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; unset means SQLite in data_dir.")
+
+    batch_max_size: int = Field(default=1024, ge=1, le=65536)
+    batch_max_wait_ms: int = Field(default=2000, ge=10)
+    confirmations: int = Field(default=1, ge=0)
+
+    deployer_key: SecretStr | None = Field(
+        default=None, description="Key that deploys and pays; unset on the devnet means anvil's dev account 0."
+    )
+    keystore_passphrase: SecretStr | None = None
+    keystore_passphrase_file: Path | None = None
+    admin_api_key: SecretStr | None = None
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'credreg.db').resolve()}"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.data_dir / "deployment.json"
+
+    @property
+    def devnet_dir(self) -> Path:
+        return self.data_dir / "devnet"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

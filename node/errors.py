@@ -1,0 +1,93 @@
+"""The one exception tree of the node.
+
+Every error the node raises on purpose derives from :class:`RegistryError` and carries the HTTP status it renders with.
+The API has one handler that renders ``{"error": ClassName, "detail": ...}``; the CLI prints ``detail`` on one line and
+exits non-zero. Messages say what to do next.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class RegistryError(Exception):
+    """Root of every error the node raises on purpose."""
+
+    status_code: ClassVar[int] = 500
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ConfigurationError(RegistryError):
+    """The node is set up wrongly (missing toolchain, unwritable directory, bad setting)."""
+
+    status_code = 500
+
+
+class ChainUnavailableError(RegistryError):
+    """The JSON-RPC endpoint cannot be reached."""
+
+    status_code = 503
+
+
+class ChainMismatchError(RegistryError):
+    """The chain answering is not the one the deployment manifest or the bundle names."""
+
+    status_code = 409
+
+
+class DeploymentError(RegistryError):
+    """Contracts are missing, stale or could not be deployed."""
+
+    status_code = 503
+
+
+class DevnetError(RegistryError):
+    """The local devnet could not be started, stopped or restored."""
+
+    status_code = 500
+
+
+class CompilerError(RegistryError):
+    """The Solidity sources did not compile."""
+
+    status_code = 500
+
+
+class ValidationFailedError(RegistryError):
+    """Input broke a schema or rule; detail names the field path and the rule."""
+
+    status_code = 422
+
+
+class NotFoundError(RegistryError):
+    status_code = 404
+
+
+class UnauthorizedError(RegistryError):
+    """No credentials, or credentials that do not match any key."""
+
+    status_code = 401
+
+
+class ForbiddenError(RegistryError):
+    """Authenticated, but not allowed to do this."""
+
+    status_code = 403
+
+
+class ConflictError(RegistryError):
+    status_code = 409
+
+
+class ContractRevertError(RegistryError):
+    """A contract refused a call with one of its custom errors (name and arguments in ``detail``)."""
+
+    status_code = 409
+
+    def __init__(self, detail: str, error_name: str | None = None, args: tuple[object, ...] = ()) -> None:
+        super().__init__(detail)
+        self.error_name = error_name
+        self.error_args = args
