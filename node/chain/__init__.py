@@ -1,1 +1,1 @@
-"""Everything that speaks JSON-RPC: the web3 client, contract bindings, the transaction manager, the devnet, the compiler."""
+"""Everything that speaks JSON-RPC: web3 client, contract bindings, transactions, the devnet, the compiler."""

@@ -29,9 +29,7 @@ COMPILER_SETTINGS: dict[str, Any] = {
     "evmVersion": EVM_VERSION,
     "viaIR": False,
     "remappings": ["@openzeppelin/=node_modules/@openzeppelin/"],
-    "outputSelection": {
-        "*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "devdoc", "userdoc"]}
-    },
+    "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "devdoc", "userdoc"]}},
 }
 
 
@@ -100,10 +98,7 @@ def write_artifacts(build_dir: Path = BUILD_DIR) -> list[str]:
             continue
         for name, data in sorted(contracts.items()):
             bytecode = data["evm"]["bytecode"]["object"]
-            if not bytecode:  # interfaces and abstract contracts: the ABI is enough
-                kind = "interface"
-            else:
-                kind = "contract"
+            kind = "contract" if bytecode else "interface"  # interfaces and abstract contracts: the ABI is enough
             artifact = {
                 "contractName": name,
                 "sourceName": source,
