@@ -91,3 +91,9 @@ class ContractRevertError(RegistryError):
         super().__init__(detail)
         self.error_name = error_name
         self.error_args = args
+
+
+class BatchStateError(ConflictError):
+    """A batch is not in a state that allows this step (e.g. confirming a batch that was never signed)."""
+
+    status_code = 409

@@ -1,0 +1,154 @@
+"""Issuers and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import select, update
+
+from node.errors import NotFoundError, ValidationFailedError
+from node.store._base import StoreBase
+from node.store.coltypes import utcnow
+from node.store.models import ApiKeyRow, IssuerRow
+from node.store.records import ApiKeyInfo, ApiKeyRole, Issuer, IssuerStatus, Principal
+
+API_KEY_PREFIX = "crk_"
+API_KEY_DISPLAY_CHARS = 8
+
+
+def hash_api_key(plaintext: str) -> str:
+    """sha256 hex of the whole key: what the database holds instead of the key."""
+    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+
+
+def _issuer(row: IssuerRow) -> Issuer:
+    return Issuer(
+        id=row.id,
+        name=row.name,
+        metadata_uri=row.metadata_uri,
+        signer_address=row.signer_address,
+        keystore_path=row.keystore_path,
+        status=IssuerStatus(row.status),
+        created_at=row.created_at,
+    )
+
+
+def _api_key(row: ApiKeyRow) -> ApiKeyInfo:
+    return ApiKeyInfo(
+        id=row.id,
+        prefix=row.prefix,
+        role=ApiKeyRole(row.role),
+        issuer_id=row.issuer_id,
+        label=row.label,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+class IssuerRepository(StoreBase):
+    # ---- issuers -------------------------------------------------------------------------------------------
+
+    def upsert_issuer(
+        self,
+        issuer_id: int,
+        *,
+        name: str,
+        metadata_uri: str,
+        signer_address: str,
+        keystore_path: str | None = None,
+        status: IssuerStatus | str = IssuerStatus.ACTIVE,
+    ) -> Issuer:
+        """Create the issuer with this on-chain id, or update every field of it (``created_at`` is kept)."""
+        status = IssuerStatus(status)
+        with self._write() as session:
+            row = session.get(IssuerRow, issuer_id)
+            if row is None:
+                row = IssuerRow(id=issuer_id, created_at=utcnow())
+                session.add(row)
+            row.name = name
+            row.metadata_uri = metadata_uri
+            row.signer_address = signer_address
+            row.keystore_path = keystore_path
+            row.status = status.value
+            session.flush()
+            return _issuer(row)
+
+    def get_issuer(self, issuer_id: int) -> Issuer:
+        with self._read() as session:
+            row = session.get(IssuerRow, issuer_id)
+            if row is None:
+                raise NotFoundError(f"issuer {issuer_id} is not registered on this node; register it first")
+            return _issuer(row)
+
+    def list_issuers(self, status: IssuerStatus | str | None = None) -> list[Issuer]:
+        query = select(IssuerRow).order_by(IssuerRow.id)
+        if status is not None:
+            query = query.where(IssuerRow.status == IssuerStatus(status).value)
+        with self._read() as session:
+            return [_issuer(row) for row in session.scalars(query)]
+
+    # ---- API keys ------------------------------------------------------------------------------------------
+
+    def create_api_key(self, role: ApiKeyRole | str, issuer_id: int | None = None, label: str = "") -> str:
+        """Create a key and return its plaintext: the only time it is ever visible (only its hash is stored)."""
+        role = ApiKeyRole(role)
+        if role is ApiKeyRole.ISSUER and issuer_id is None:
+            raise ValidationFailedError("issuer_id: an issuer key must name the issuer it acts for")
+        if role is not ApiKeyRole.ISSUER and issuer_id is not None:
+            raise ValidationFailedError(f"issuer_id: a {role.value} key is not tied to an issuer; omit issuer_id")
+        plaintext = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        with self._write() as session:
+            if issuer_id is not None and session.get(IssuerRow, issuer_id) is None:
+                raise NotFoundError(f"issuer {issuer_id} is not registered on this node; register it first")
+            session.add(
+                ApiKeyRow(
+                    prefix=plaintext[:API_KEY_DISPLAY_CHARS],
+                    key_hash=hash_api_key(plaintext),
+                    role=role.value,
+                    issuer_id=issuer_id,
+                    label=label,
+                    created_at=utcnow(),
+                )
+            )
+        return plaintext
+
+    def authenticate(self, plaintext: str) -> Principal | None:
+        """The principal for a presented key, or ``None`` if it is unknown or revoked."""
+        if not plaintext.startswith(API_KEY_PREFIX):
+            return None
+        presented = hash_api_key(plaintext)
+        with self._read() as session:
+            row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_hash == presented)).one_or_none()
+            if row is None or not hmac.compare_digest(row.key_hash, presented) or row.revoked_at is not None:
+                return None
+            return Principal(
+                key_id=row.id,
+                role=ApiKeyRole(row.role),
+                issuer_id=row.issuer_id,
+                label=row.label,
+                prefix=row.prefix,
+            )
+
+    def revoke_api_key(self, key_id: int) -> ApiKeyInfo:
+        """Revoke a key (idempotent: revoking twice keeps the first revocation time)."""
+        with self._write() as session:
+            session.execute(
+                update(ApiKeyRow)
+                .where(ApiKeyRow.id == key_id, ApiKeyRow.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+            row = session.get(ApiKeyRow, key_id)
+            if row is None:
+                raise NotFoundError(f"API key {key_id} does not exist; list keys to find its id")
+            return _api_key(row)
+
+    def list_api_keys(self, issuer_id: int | None = None, *, include_revoked: bool = True) -> list[ApiKeyInfo]:
+        query = select(ApiKeyRow).order_by(ApiKeyRow.id)
+        if issuer_id is not None:
+            query = query.where(ApiKeyRow.issuer_id == issuer_id)
+        if not include_revoked:
+            query = query.where(ApiKeyRow.revoked_at.is_(None))
+        with self._read() as session:
+            return [_api_key(row) for row in session.scalars(query)]

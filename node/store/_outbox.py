@@ -1,0 +1,458 @@
+"""The credential outbox and the batch state machine."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from node.errors import BatchStateError, ConflictError, NotFoundError, ValidationFailedError
+from node.store._base import IN_CHUNK, StoreBase
+from node.store.coltypes import utcnow
+from node.store.models import BatchRow, CredentialRow, IssuerRow
+from node.store.records import (
+    Batch,
+    BatchStatus,
+    ClaimedBatch,
+    ClaimedLeaf,
+    Credential,
+    CredentialStatus,
+    LeafAssignment,
+    NewCredential,
+)
+
+_CREDENTIALS: Table = CredentialRow.__table__  # type: ignore[assignment]
+
+_SIGNABLE = (BatchStatus.BUILT, BatchStatus.SIGNED, BatchStatus.SENT)
+_SENDABLE = (BatchStatus.SIGNED, BatchStatus.SENT)
+_CONFIRMABLE = (BatchStatus.SIGNED, BatchStatus.SENT)
+_FAILABLE = (BatchStatus.BUILDING, BatchStatus.BUILT, BatchStatus.SIGNED, BatchStatus.SENT)
+_RESETTABLE = (BatchStatus.SIGNED, BatchStatus.SENT, BatchStatus.CONFIRMED, BatchStatus.FAILED)
+
+
+def _credential(row: CredentialRow) -> Credential:
+    return Credential(
+        id=row.id,
+        issuer_id=row.issuer_id,
+        type_name=row.type_name,
+        type_version=row.type_version,
+        credential_hash=row.credential_hash,
+        document=row.document,
+        status=CredentialStatus(row.status),
+        batch_id=row.batch_id,
+        leaf_index=row.leaf_index,
+        merkle_proof=tuple(row.merkle_proof) if row.merkle_proof is not None else None,
+        failure_reason=row.failure_reason,
+        client_ref=row.client_ref,
+        created_at=row.created_at,
+        anchored_at=row.anchored_at,
+    )
+
+
+def _batch(row: BatchRow) -> Batch:
+    return Batch(
+        id=row.id,
+        issuer_id=row.issuer_id,
+        root=row.root,
+        leaf_count=row.leaf_count,
+        credential_type=row.credential_type,
+        expires_at=row.expires_at,
+        status=BatchStatus(row.status),
+        signer=row.signer,
+        nonce=row.nonce,
+        raw_tx=row.raw_tx,
+        tx_hash=row.tx_hash,
+        block_number=row.block_number,
+        block_hash=row.block_hash,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+        confirmed_at=row.confirmed_at,
+    )
+
+
+def _document_text(document: Any) -> str:
+    if isinstance(document, str):
+        return document
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), IN_CHUNK):
+        yield items[start : start + IN_CHUNK]
+
+
+class OutboxRepository(StoreBase):
+    # ---- credentials ---------------------------------------------------------------------------------------
+
+    def add_credentials(self, issuer_id: int, items: Sequence[NewCredential]) -> list[str]:
+        """Write credentials to the outbox in one transaction; returns their ids in the order given.
+
+        An item whose ``client_ref`` this issuer already used (earlier, or earlier in ``items``) is not written
+        again: its existing id is returned, so a retried request never duplicates a credential.
+        """
+        if not items:
+            return []
+        now = utcnow()
+        with self._write() as session:
+            if session.get(IssuerRow, issuer_id) is None:
+                raise NotFoundError(f"issuer {issuer_id} is not registered on this node; register it first")
+            refs = sorted({item.client_ref for item in items if item.client_ref is not None})
+            known: dict[str, str] = {}
+            for chunk in _chunks(refs):
+                found = session.execute(
+                    select(CredentialRow.client_ref, CredentialRow.id).where(
+                        CredentialRow.issuer_id == issuer_id, CredentialRow.client_ref.in_(chunk)
+                    )
+                )
+                known.update({ref: cid for ref, cid in found.tuples() if ref is not None})
+            ids: list[str] = []
+            rows: list[dict[str, Any]] = []
+            for item in items:
+                if item.client_ref is not None and item.client_ref in known:
+                    ids.append(known[item.client_ref])
+                    continue
+                credential_id = str(uuid.uuid4())
+                if item.client_ref is not None:
+                    known[item.client_ref] = credential_id
+                ids.append(credential_id)
+                rows.append(
+                    {
+                        "id": credential_id,
+                        "issuer_id": issuer_id,
+                        "type_name": item.type_name,
+                        "type_version": item.type_version,
+                        "credential_hash": item.credential_hash,
+                        "document": _document_text(item.document),
+                        "status": CredentialStatus.PENDING.value,
+                        "client_ref": item.client_ref,
+                        "created_at": now,
+                    }
+                )
+            if rows:
+                try:
+                    session.execute(insert(_CREDENTIALS), rows)
+                except IntegrityError as exc:  # a concurrent request with the same client_ref won the race
+                    raise ConflictError(
+                        "a credential with the same client_ref was written concurrently; retry the request"
+                    ) from exc
+            return ids
+
+    def get_credential(self, credential_id: str, issuer_id: int | None = None) -> Credential:
+        """One credential; with ``issuer_id``, another issuer's credential is reported as not found."""
+        with self._read() as session:
+            row = session.get(CredentialRow, credential_id)
+            if row is None or (issuer_id is not None and row.issuer_id != issuer_id):
+                raise NotFoundError(f"credential {credential_id} not found; check the id the node returned")
+            return _credential(row)
+
+    def list_credentials(
+        self,
+        issuer_id: int | None = None,
+        *,
+        status: CredentialStatus | str | None = None,
+        batch_id: int | None = None,
+        credential_hash: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Credential]:
+        """Credentials, oldest first, filtered by any of the arguments."""
+        conditions: list[ColumnElement[bool]] = []
+        if issuer_id is not None:
+            conditions.append(CredentialRow.issuer_id == issuer_id)
+        if status is not None:
+            conditions.append(CredentialRow.status == CredentialStatus(status).value)
+        if batch_id is not None:
+            conditions.append(CredentialRow.batch_id == batch_id)
+        if credential_hash is not None:
+            conditions.append(CredentialRow.credential_hash == credential_hash)
+        query = (
+            select(CredentialRow)
+            .where(*conditions)
+            .order_by(CredentialRow.created_at, CredentialRow.leaf_index, CredentialRow.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        with self._read() as session:
+            return [_credential(row) for row in session.scalars(query)]
+
+    def pending_issuers(self) -> list[int]:
+        """Issuers with at least one pending credential."""
+        query = (
+            select(CredentialRow.issuer_id)
+            .where(CredentialRow.status == CredentialStatus.PENDING.value)
+            .distinct()
+            .order_by(CredentialRow.issuer_id)
+        )
+        with self._read() as session:
+            return list(session.scalars(query))
+
+    def pending_count(self, issuer_id: int) -> int:
+        with self._read() as session:
+            return (
+                session.scalar(
+                    select(func.count()).where(
+                        CredentialRow.issuer_id == issuer_id, CredentialRow.status == CredentialStatus.PENDING.value
+                    )
+                )
+                or 0
+            )
+
+    def oldest_pending_age(self, issuer_id: int, now: datetime | None = None) -> float | None:
+        """Seconds since this issuer's oldest pending credential was accepted (``None``: nothing pending)."""
+        with self._read() as session:
+            oldest = session.scalar(
+                select(func.min(CredentialRow.created_at)).where(
+                    CredentialRow.issuer_id == issuer_id, CredentialRow.status == CredentialStatus.PENDING.value
+                )
+            )
+        if oldest is None:
+            return None
+        return max(0.0, ((now or utcnow()) - oldest).total_seconds())
+
+    def credential_counts(self, issuer_id: int | None = None) -> dict[CredentialStatus, int]:
+        """How many credentials are in each status (every status present, zero when none)."""
+        query = select(CredentialRow.status, func.count()).group_by(CredentialRow.status)
+        if issuer_id is not None:
+            query = query.where(CredentialRow.issuer_id == issuer_id)
+        counts = dict.fromkeys(CredentialStatus, 0)
+        with self._read() as session:
+            for status, count in session.execute(query).tuples():
+                counts[CredentialStatus(status)] = count
+        return counts
+
+    # ---- batches -------------------------------------------------------------------------------------------
+
+    def claim_batch(self, issuer_id: int, limit: int, *, credential_type: str | None = None) -> ClaimedBatch | None:
+        """Atomically open a batch ('building') and move up to ``limit`` of the issuer's oldest pending
+        credentials into it ('batched'). Returns ``None`` (and opens nothing) when none are pending.
+
+        Safe against concurrent claimers: a credential is only taken while still pending, in the same statement.
+        """
+        if limit < 1:
+            raise ValidationFailedError("limit: must be at least 1")
+        with self._write() as session:
+            batch = BatchRow(
+                issuer_id=issuer_id,
+                leaf_count=0,
+                credential_type=credential_type,
+                status=BatchStatus.BUILDING.value,
+                attempts=0,
+                created_at=utcnow(),
+            )
+            session.add(batch)
+            session.flush()
+            oldest = (
+                select(CredentialRow.id)
+                .where(CredentialRow.issuer_id == issuer_id, CredentialRow.status == CredentialStatus.PENDING.value)
+                .order_by(CredentialRow.created_at, CredentialRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            session.execute(
+                update(CredentialRow)
+                .where(CredentialRow.id.in_(oldest), CredentialRow.status == CredentialStatus.PENDING.value)
+                .values(status=CredentialStatus.BATCHED.value, batch_id=batch.id)
+                .execution_options(synchronize_session=False)
+            )
+            leaves = [
+                ClaimedLeaf(cid, chash)
+                for cid, chash in session.execute(
+                    select(CredentialRow.id, CredentialRow.credential_hash)
+                    .where(CredentialRow.batch_id == batch.id)
+                    .order_by(CredentialRow.created_at, CredentialRow.id)
+                ).tuples()
+            ]
+            if not leaves:
+                session.delete(batch)
+                return None
+            batch.leaf_count = len(leaves)
+            return ClaimedBatch(batch.id, leaves)
+
+    def set_batch_tree(
+        self,
+        batch_id: int,
+        root: str,
+        leaves: Sequence[LeafAssignment | tuple[str, int, Sequence[str]]],
+        *,
+        credential_type: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> Batch:
+        """Record the Merkle root and every credential's leaf index and proof; the batch becomes 'built'.
+
+        ``leaves`` must cover exactly the credentials of the batch.
+        """
+        with self._write() as session:
+            batch = self._locked_batch(session, batch_id)
+            if batch.status != BatchStatus.BUILDING.value:
+                raise BatchStateError(f"batch {batch_id} is '{batch.status}', not 'building'; its tree is already set")
+            members = session.scalar(select(func.count()).where(CredentialRow.batch_id == batch_id)) or 0
+            ids = {leaf[0] for leaf in leaves}
+            if len(ids) != len(leaves) or len(leaves) != members:
+                raise ValidationFailedError(
+                    f"leaves: batch {batch_id} holds {members} credentials but {len(leaves)} leaves "
+                    f"({len(ids)} distinct) were given; assign every credential of the batch exactly once"
+                )
+            session.execute(
+                update(_CREDENTIALS)
+                .where(_CREDENTIALS.c.id == bindparam("b_id"), _CREDENTIALS.c.batch_id == batch_id)
+                .values(leaf_index=bindparam("b_leaf"), merkle_proof=bindparam("b_proof")),
+                [{"b_id": cid, "b_leaf": index, "b_proof": list(proof)} for cid, index, proof in leaves],
+            )
+            assigned = session.scalar(
+                select(func.count()).where(CredentialRow.batch_id == batch_id, CredentialRow.leaf_index.is_not(None))
+            )
+            if assigned != members:
+                raise ValidationFailedError(
+                    f"leaves: some credential ids are not in batch {batch_id}; build the tree from claim_batch's result"
+                )
+            batch.root = root
+            batch.leaf_count = members
+            batch.status = BatchStatus.BUILT.value
+            if credential_type is not None:
+                batch.credential_type = credential_type
+            batch.expires_at = expires_at
+            try:
+                session.flush()
+            except IntegrityError as exc:
+                raise ConflictError(f"root {root} is already recorded for another batch") from exc
+            return _batch(batch)
+
+    def get_batch(self, batch_id: int) -> Batch:
+        with self._read() as session:
+            row = session.get(BatchRow, batch_id)
+            if row is None:
+                raise NotFoundError(f"batch {batch_id} not found")
+            return _batch(row)
+
+    def get_batch_by_root(self, root: str) -> Batch | None:
+        with self._read() as session:
+            row = session.scalars(select(BatchRow).where(BatchRow.root == root)).one_or_none()
+            return None if row is None else _batch(row)
+
+    def batches_with_status(self, *statuses: BatchStatus | str) -> list[Batch]:
+        """Batches in any of ``statuses`` (all batches when none given), oldest first."""
+        query = select(BatchRow).order_by(BatchRow.id)
+        if statuses:
+            query = query.where(BatchRow.status.in_([BatchStatus(s).value for s in statuses]))
+        with self._read() as session:
+            return [_batch(row) for row in session.scalars(query)]
+
+    def confirmed_batches_since(self, block_number: int) -> list[Batch]:
+        """Confirmed batches anchored at ``block_number`` or later (what a reorg back to it would undo)."""
+        query = (
+            select(BatchRow)
+            .where(BatchRow.status == BatchStatus.CONFIRMED.value, BatchRow.block_number >= block_number)
+            .order_by(BatchRow.block_number, BatchRow.id)
+        )
+        with self._read() as session:
+            return [_batch(row) for row in session.scalars(query)]
+
+    def batch_counts(self) -> dict[BatchStatus, int]:
+        counts = dict.fromkeys(BatchStatus, 0)
+        with self._read() as session:
+            for status, count in session.execute(
+                select(BatchRow.status, func.count()).group_by(BatchRow.status)
+            ).tuples():
+                counts[BatchStatus(status)] = count
+        return counts
+
+    def mark_signed(self, batch_id: int, signer: str, nonce: int, raw_tx: str, tx_hash: str) -> Batch:
+        """Record the signed transaction BEFORE sending it, so a crash after signing resends the same bytes.
+
+        Allowed from 'built', and again from 'signed'/'sent' for a replacement (e.g. a gas bump).
+        """
+        with self._write() as session:
+            batch = self._transition(session, batch_id, _SIGNABLE, "sign")
+            batch.signer, batch.nonce, batch.raw_tx, batch.tx_hash = signer, nonce, raw_tx, tx_hash
+            batch.status = BatchStatus.SIGNED.value
+            return _batch(batch)
+
+    def mark_sent(self, batch_id: int) -> Batch:
+        """The signed transaction was handed to the node (counts an attempt)."""
+        with self._write() as session:
+            batch = self._transition(session, batch_id, _SENDABLE, "send")
+            batch.status = BatchStatus.SENT.value
+            batch.sent_at = utcnow()
+            batch.attempts += 1
+            return _batch(batch)
+
+    def note_batch_error(self, batch_id: int, error: str) -> Batch:
+        """Remember why the last attempt did not work, without changing the state."""
+        with self._write() as session:
+            batch = self._locked_batch(session, batch_id)
+            batch.last_error = error
+            return _batch(batch)
+
+    def mark_confirmed(self, batch_id: int, tx_hash: str, block_number: int, block_hash: str) -> Batch:
+        """The anchor is mined (with enough confirmations): the batch and all its credentials are anchored."""
+        now = utcnow()
+        with self._write() as session:
+            batch = self._transition(session, batch_id, _CONFIRMABLE, "confirm")
+            batch.status = BatchStatus.CONFIRMED.value
+            batch.tx_hash, batch.block_number, batch.block_hash = tx_hash, block_number, block_hash
+            batch.confirmed_at = now
+            batch.last_error = None
+            self._move_credentials(session, batch_id, CredentialStatus.ANCHORED, anchored_at=now)
+            return _batch(batch)
+
+    def mark_failed(self, batch_id: int, reason: str) -> Batch:
+        """Give up on the batch: it and its credentials become 'failed' with ``reason``."""
+        with self._write() as session:
+            batch = self._transition(session, batch_id, _FAILABLE, "fail")
+            batch.status = BatchStatus.FAILED.value
+            batch.last_error = reason
+            self._move_credentials(session, batch_id, CredentialStatus.FAILED, failure_reason=reason)
+            return _batch(batch)
+
+    def reset_for_reanchor(self, batch_id: int) -> Batch:
+        """The anchor is gone (chain reset, reorg, or a retried failure): back to 'built' with no transaction,
+        its credentials back to 'batched' (tree and proofs kept: the root is anchored again as is)."""
+        with self._write() as session:
+            batch = self._transition(session, batch_id, _RESETTABLE, "reset")
+            batch.status = BatchStatus.BUILT.value
+            batch.nonce = batch.raw_tx = batch.tx_hash = None
+            batch.block_number = batch.block_hash = None
+            batch.sent_at = batch.confirmed_at = None
+            self._move_credentials(session, batch_id, CredentialStatus.BATCHED)
+            return _batch(batch)
+
+    # ---- helpers -------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _locked_batch(session: Session, batch_id: int) -> BatchRow:
+        row = session.scalars(select(BatchRow).where(BatchRow.id == batch_id).with_for_update()).one_or_none()
+        if row is None:
+            raise NotFoundError(f"batch {batch_id} not found")
+        return row
+
+    @classmethod
+    def _transition(cls, session: Session, batch_id: int, allowed: Sequence[BatchStatus], action: str) -> BatchRow:
+        row = cls._locked_batch(session, batch_id)
+        if row.status not in {status.value for status in allowed}:
+            expected = ", ".join(f"'{status.value}'" for status in allowed)
+            raise BatchStateError(f"cannot {action} batch {batch_id}: it is '{row.status}', expected {expected}")
+        return row
+
+    @staticmethod
+    def _move_credentials(
+        session: Session,
+        batch_id: int,
+        status: CredentialStatus,
+        *,
+        anchored_at: datetime | None = None,
+        failure_reason: str | None = None,
+    ) -> None:
+        session.execute(
+            update(CredentialRow)
+            .where(CredentialRow.batch_id == batch_id)
+            .values(status=status.value, anchored_at=anchored_at, failure_reason=failure_reason)
+            .execution_options(synchronize_session=False)
+        )

@@ -1,0 +1,24 @@
+"""The :class:`Store`: the node's one repository object (only this package speaks SQL)."""
+
+from __future__ import annotations
+
+from node.config import Settings
+from node.store._chain import ChainRepository
+from node.store._issuers import IssuerRepository
+from node.store._outbox import OutboxRepository
+
+
+class Store(IssuerRepository, OutboxRepository, ChainRepository):
+    """Engine + sessions for one database URL, and every repository operation of the node.
+
+    Create one per process (nothing connects until first use), call :meth:`migrate` at start-up, share it between
+    request threads and the batcher thread, and :meth:`close` it on shutdown.
+    """
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        """The store for ``settings.resolved_database_url`` (for SQLite, the data dir is created if missing)."""
+        url = settings.resolved_database_url
+        if url == f"sqlite:///{(settings.data_dir / 'credreg.db').resolve()}":
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return cls(url)
