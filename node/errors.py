@@ -97,3 +97,65 @@ class BatchStateError(ConflictError):
     """A batch is not in a state that allows this step (e.g. confirming a batch that was never signed)."""
 
     status_code = 409
+
+
+# --- keys and transactions (node/chain/keystore.py, node/chain/txmanager.py) ---------------------------------------
+
+
+class KeystoreError(ConfigurationError):
+    """A keystore file is missing, unreadable, already exists, or its passphrase is not configured."""
+
+    status_code = 500
+
+
+class KeystorePassphraseError(KeystoreError):
+    """The passphrase does not decrypt the keystore (the message names the file)."""
+
+    status_code = 500
+
+
+class TransactionError(RegistryError):
+    """Root of the transaction manager's errors; ``tx_hash`` and ``nonce`` say which transaction, when known."""
+
+    status_code = 502
+
+    def __init__(self, detail: str, tx_hash: str | None = None, nonce: int | None = None) -> None:
+        super().__init__(detail)
+        self.tx_hash = tx_hash
+        self.nonce = nonce
+
+
+class TransactionRejectedError(TransactionError):
+    """The node refused to accept a signed transaction (e.g. insufficient funds, fee below the base fee)."""
+
+    status_code = 502
+
+
+class NonceConsumedError(TransactionError):
+    """Another transaction used this signed transaction's nonce: it can never be mined; prepare the call again."""
+
+    status_code = 409
+
+
+class TransactionTimeoutError(TransactionError):
+    """A transaction was not mined (or not confirmed) in time; it may still be mined, so keep it and wait again."""
+
+    status_code = 504
+
+
+class TransactionRevertedError(ContractRevertError):
+    """A transaction was mined but reverted; ``error_name``/``error_args`` hold the decoded custom error if known."""
+
+    status_code = 409
+
+    def __init__(
+        self,
+        detail: str,
+        error_name: str | None = None,
+        args: tuple[object, ...] = (),
+        tx_hash: str | None = None,
+        block_number: int | None = None,
+    ) -> None:
+        super().__init__(detail, error_name, args)
+        self.tx_hash = tx_hash
+        self.block_number = block_number
