@@ -48,6 +48,10 @@ def sources_hash(files: Iterable[Path] | None = None, root: Path = PROJECT_ROOT)
     return digest.hexdigest()
 
 
+def _source_name(path: Path) -> str:
+    return path.relative_to(PROJECT_ROOT).as_posix() if path.is_relative_to(PROJECT_ROOT) else path.as_posix()
+
+
 def _solc_binary() -> Path:
     if shutil.which("node") is None:
         raise ConfigurationError("Node.js is not on PATH: install Node 20, then run `make setup`.")
@@ -67,7 +71,7 @@ def compile_sources(files: list[Path] | None = None) -> tuple[str, dict[str, Any
     binary = _solc_binary()
     standard_input = {
         "language": "Solidity",
-        "sources": {p.relative_to(PROJECT_ROOT).as_posix(): {"content": p.read_text()} for p in files},
+        "sources": {_source_name(p): {"content": p.read_text()} for p in files},
         "settings": COMPILER_SETTINGS,
     }
     version = str(solcx.wrapper.get_solc_version(binary, with_commit_hash=True))
@@ -88,7 +92,7 @@ def write_artifacts(build_dir: Path = BUILD_DIR) -> list[str]:
     files = source_files()
     version, output = compile_sources(files)
     src_hash = sources_hash(files)
-    ours = {p.relative_to(PROJECT_ROOT).as_posix() for p in files}
+    ours = {_source_name(p) for p in files}
     build_dir.mkdir(parents=True, exist_ok=True)
     for old in build_dir.glob("*.json"):
         old.unlink()

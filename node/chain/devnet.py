@@ -27,6 +27,7 @@ import httpx
 
 from node.config import Settings
 from node.errors import DevnetError
+from node.fsutil import ensure_writable, write_atomically
 
 LISTENING = "Listening on "
 START_TIMEOUT_S = 20.0
@@ -61,34 +62,6 @@ def port_is_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def ensure_writable(directory: Path) -> None:
-    """Create ``directory`` or say plainly why it cannot be used."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        probe = directory / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as exc:
-        raise DevnetError(
-            f"data directory {directory} is not writable ({exc.strerror}): "
-            "set CREDREG_DATA_DIR to a directory you can write."
-        ) from exc
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def rpc(url: str, method: str, params: list[Any] | None = None, timeout: float = 10.0) -> Any:

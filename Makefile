@@ -1,0 +1,45 @@
+# credreg: the two commands are `make run` and `make test`. Everything they need is installed on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PY_STAMP := $(VENV)/.installed
+JS_STAMP := node_modules/.installed
+
+.PHONY: setup run test lint format contracts bench clean
+
+setup: $(PY_STAMP) $(JS_STAMP)  ## install what is missing: the venv (pinned by constraints.txt) and the npm toolchain
+
+$(PY_STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+$(JS_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: setup  ## start the devnet, deploy, serve the API on 127.0.0.1:8000 (Ctrl-C stops everything)
+	$(BIN)/credreg run
+
+test: setup  ## the whole suite (starts and stops its own anvil processes on free loopback ports)
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+contracts: setup  ## recompile contracts/*.sol into the committed artifacts in contracts/build
+	$(PY) scripts/compile.py
+
+bench: setup  ## gas and timing figures into docs/benchmarks.{md,json}
+	$(PY) -m scripts.bench
+
+clean:
+	rm -rf .credreg .pytest_cache .mypy_cache .ruff_cache

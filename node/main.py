@@ -1,0 +1,32 @@
+"""create_app() and its lifespan. No import-time side effects: the node connects when the app starts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from node.api.errors import install_error_handlers
+from node.api.routes import health
+from node.config import Settings, get_settings
+from node.runtime import Node
+
+
+def create_app(settings: Settings | None = None, node: Node | None = None) -> FastAPI:
+    """The API app. Pass ``node`` to serve an already-opened node (tests, `credreg run`); else it opens one."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.node = node or Node.open(settings or get_settings())
+        yield
+
+    app = FastAPI(
+        title="credreg",
+        version="0.1.0",
+        summary="A permissioned credential registry node: issue, anchor and verify education credentials.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,1 @@
+"""Services: what the node does (issuance, verification, governance, indexing). They never build HTTP responses."""

@@ -1,0 +1,107 @@
+"""The devnet keeps its state across a clean stop, and loses at most one snapshot interval to a kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from node.chain.client import connect
+from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet, anvil_binary
+from node.config import DEVNET_CHAIN_ID
+from node.errors import ConfigurationError, DevnetError
+from tests.conftest import NODE_MODULES, start_devnet
+
+DEV = Account.from_key(DEV_PRIVATE_KEYS[0])
+BOB = Account.from_key(DEV_PRIVATE_KEYS[1]).address
+
+
+def send_value(w3: Web3, wei: int) -> int:
+    """Send ``wei`` to BOB and wait for it to be mined; returns the block number."""
+    tx = {
+        "to": BOB,
+        "value": wei,
+        "gas": 21_000,
+        "maxFeePerGas": w3.to_wei(20, "gwei"),
+        "maxPriorityFeePerGas": 1,
+        "nonce": w3.eth.get_transaction_count(DEV.address, "pending"),
+        "chainId": w3.eth.chain_id,
+    }
+    tx_hash = w3.eth.send_raw_transaction(DEV.sign_transaction(tx).raw_transaction)
+    return int(w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)["blockNumber"])
+
+
+def test_devnet_uses_our_chain_id_and_mines_on_an_interval(anvil: Devnet) -> None:
+    w3 = connect(anvil.url)
+    assert w3.eth.chain_id == DEVNET_CHAIN_ID not in (1337, 31337)
+    first = w3.eth.block_number
+    time.sleep(0.7)
+    assert w3.eth.block_number > first, "interval mining must produce blocks with no transactions"
+
+
+def test_clean_stop_and_start_keeps_state(tmp_path: Path) -> None:
+    state_dir = tmp_path / "devnet"
+    devnet = start_devnet(state_dir, snapshot_interval_s=60)
+    w3 = connect(devnet.url)
+    before = w3.eth.get_balance(BOB)
+    block = send_value(w3, 12345)
+    devnet.stop()
+    assert json.loads((state_dir / "state.json").read_text()), "a clean stop leaves a loadable snapshot"
+
+    devnet = start_devnet(state_dir, snapshot_interval_s=60)
+    try:
+        w3 = connect(devnet.url)
+        assert w3.eth.get_balance(BOB) == before + 12345
+        assert w3.eth.block_number >= block
+    finally:
+        devnet.stop()
+
+
+def test_kill_9_loses_at_most_the_last_snapshot_interval(tmp_path: Path) -> None:
+    state_dir = tmp_path / "devnet"
+    devnet = start_devnet(state_dir, snapshot_interval_s=0.3)
+    w3 = connect(devnet.url)
+    before = w3.eth.get_balance(BOB)
+    send_value(w3, 777)
+    time.sleep(1.0)  # > one snapshot interval: this transfer is in a snapshot
+    assert devnet.process is not None
+    os.kill(devnet.process.pid, signal.SIGKILL)
+    devnet.process.wait()
+    devnet.stop()  # the snapshot thread notices; stop() must not fail on a dead anvil
+
+    json.loads((state_dir / "state.json").read_text())  # never a half-written file
+    devnet = start_devnet(state_dir, snapshot_interval_s=0.3)
+    try:
+        assert connect(devnet.url).eth.get_balance(BOB) == before + 777
+    finally:
+        devnet.stop()
+
+
+def test_port_already_taken_is_one_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        devnet = Devnet(tmp_path / "d", NODE_MODULES, DEVNET_CHAIN_ID, port=port)
+        with pytest.raises(DevnetError, match=f"port {port} .* already in use"):
+            devnet.start()
+
+
+def test_missing_anvil_says_run_make_setup(tmp_path: Path) -> None:
+    with pytest.raises(DevnetError, match="make setup"):
+        anvil_binary(tmp_path / "node_modules")
+
+
+def test_unwritable_data_dir_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    devnet = Devnet(blocker / "devnet", NODE_MODULES, DEVNET_CHAIN_ID, port=0)
+    with pytest.raises(ConfigurationError, match="not writable.*CREDREG_DATA_DIR"):
+        devnet.start()

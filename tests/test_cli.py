@@ -1,0 +1,89 @@
+"""Bad input gets one clear line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from node.chain.devnet import Devnet
+
+
+def credreg(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CREDREG_")}
+    return subprocess.run(
+        [sys.executable, "-m", "node.cli", *args],
+        env={**base, "COLUMNS": "200", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_unreachable_rpc_url(data_dir: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead_port = sock.getsockname()[1]
+    result = credreg("deploy", "--rpc-url", f"http://127.0.0.1:{dead_port}", env={"CREDREG_DATA_DIR": str(data_dir)})
+    assert_one_clear_line(result, "cannot reach", f"127.0.0.1:{dead_port}", "--rpc-url")
+
+
+def test_deploy_without_a_running_devnet(data_dir: Path) -> None:
+    result = credreg("deploy", env={"CREDREG_DATA_DIR": str(data_dir)})
+    assert_one_clear_line(result, "devnet is not running", "credreg devnet start")
+
+
+def test_anvil_missing(data_dir: Path, tmp_path: Path) -> None:
+    env = {"CREDREG_DATA_DIR": str(data_dir), "CREDREG_NODE_MODULES_DIR": str(tmp_path / "empty")}
+    assert_one_clear_line(credreg("devnet", "start", env=env), "anvil is not installed", "make setup")
+
+
+def test_devnet_port_already_taken(data_dir: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env = {"CREDREG_DATA_DIR": str(data_dir), "CREDREG_DEVNET_PORT": str(port)}
+        assert_one_clear_line(credreg("devnet", "start", env=env), f"port {port}", "already in use")
+
+
+def test_api_port_already_taken(data_dir: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env = {"CREDREG_DATA_DIR": str(data_dir), "CREDREG_API_PORT": str(port), "CREDREG_DEVNET_PORT": "0"}
+        assert_one_clear_line(credreg("run", env=env), f"port {port}", "already in use")
+
+
+def test_data_dir_not_writable(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    env = {"CREDREG_DATA_DIR": str(blocker / "data")}
+    for args in (("devnet", "start"), ("deploy", "--rpc-url", "http://127.0.0.1:1"), ("run",)):
+        assert_one_clear_line(credreg(*args, env=env), "not writable", "CREDREG_DATA_DIR")
+
+
+@pytest.mark.anvil
+def test_wrong_chain_id_is_refused(anvil: Devnet, data_dir: Path, tmp_path: Path) -> None:
+    env = {"CREDREG_DATA_DIR": str(data_dir)}
+    first = credreg("deploy", "--rpc-url", anvil.url, env=env)
+    assert first.returncode == 0, first.stderr
+    other = Devnet(tmp_path / "other", anvil.binary.parents[3], chain_id=999_001, port=0, snapshot_interval_s=None)
+    with other:
+        result = credreg("deploy", "--rpc-url", other.url, env=env)
+    assert_one_clear_line(result, "chain id 472019", "chain id 999001", "CREDREG_DATA_DIR")
