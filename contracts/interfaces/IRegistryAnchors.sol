@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title Anchors and the credential lifecycle
+/// @notice A root is either a single credential (a tree of one: root == leaf(credentialHash), empty proof) or an
+/// OpenZeppelin StandardMerkleTree root over credential hashes: leaf = keccak256(bytes.concat(keccak256(abi.encode(
+/// credentialHash)))), sorted pairs. Every function that takes a credential takes its 32-byte hash and a proof and
+/// computes the leaf itself, so an internal node (or a 64-byte preimage) can never pass for a credential.
+/// Lifecycle acts apply at the root (every credential under it) or at one (root, credential): a credential's
+/// status is scoped to its (root, credential), never global. Each act records its time, so "valid at T" for a T
+/// before it never changes.
+interface IRegistryAnchors {
+    /// @notice Ordered by severity: an effective status is the most severe of the root's and the credential's.
+    enum CredentialStatus {
+        Active,
+        Suspended,
+        Superseded,
+        Revoked
+    }
+
+    /// @notice Why `isValidAt` answered as it did (Valid is the only code with valid == true).
+    enum Validity {
+        Valid,
+        UnknownRoot,
+        NotInTree,
+        NotYetAnchored,
+        KeyCompromised,
+        Revoked,
+        Superseded,
+        Suspended,
+        Expired
+    }
+
+    /// @notice An anchor as stored (one slot) and expanded for readers.
+    /// @param key the signing key that anchored it; keyId its compact id
+    /// @param status / reasonCode / statusSince the root-level status (Active since anchoredAt until changed)
+    struct AnchorRecord {
+        uint32 issuerId;
+        uint32 keyId;
+        address key;
+        uint40 anchoredAt;
+        uint32 leafCount;
+        bytes32 credentialType;
+        uint40 expiresAt;
+        CredentialStatus status;
+        uint16 reasonCode;
+        uint40 statusSince;
+    }
+
+    /// @notice A root was anchored by `keyId` of `issuerId` (expiresAt 0: no expiry).
+    event CredentialAnchored(bytes32 indexed root, uint32 indexed issuerId, uint32 keyId, bytes32 credentialType, uint32 leafCount, uint40 expiresAt);
+    /// @notice The status of a root (credentialHash 0) or of one (root, credential) was changed.
+    event CredentialStatusChanged(
+        bytes32 indexed root, bytes32 indexed credentialHash, CredentialStatus status, uint16 reasonCode
+    );
+    /// @notice A root (credentialHash 0) or a credential was superseded by a replacement.
+    event CredentialSuperseded(
+        bytes32 indexed root, bytes32 indexed credentialHash, bytes32 replacementRoot, bytes32 replacementHash
+    );
+
+    error CredentialRegistryZeroRoot();
+    error CredentialRegistryZeroLeafCount();
+    error CredentialRegistryExpiryNotInFuture(uint40 expiresAt);
+    /// @notice A root is anchored once only (this also makes every anchor signature single-use).
+    error CredentialRegistryAlreadyAnchored(bytes32 root);
+    /// @notice The delegated-anchor signature's deadline has passed.
+    error CredentialRegistrySignatureExpired(uint40 deadline);
+    error CredentialRegistryUnknownRoot(bytes32 root);
+    /// @notice The proof does not lead from leaf(credentialHash) to the root.
+    error CredentialRegistryInvalidProof(bytes32 root, bytes32 credentialHash);
+    /// @notice The caller is neither governance nor a currently valid key of the root's issuer.
+    error CredentialRegistryNotRootIssuer(address account, bytes32 root);
+    /// @notice The lifecycle act is not allowed from the current status (revocation and supersession are final).
+    error CredentialRegistryInvalidTransition(
+        bytes32 root, bytes32 credentialHash, CredentialStatus from, CredentialStatus to
+    );
+    /// @notice A supersession must point at an anchored root other than the one superseded.
+    error CredentialRegistryInvalidReplacement(bytes32 replacementRoot);
+
+    /// @notice Anchor a root with the caller as signing key: the key must be valid now, its issuer accredited now for
+    /// `credentialType` (the check reads one slot). expiresAt 0: no expiry.
+    function anchor(bytes32 root, uint32 leafCount, bytes32 credentialType, uint40 expiresAt) external;
+    /// @notice Anchor on behalf of the key that signed the EIP-712 `Anchor` message (anyone may submit).
+    /// A signature is single-use (the root is anchored once only), bound to this chain id and this contract by the
+    /// domain, and refused after `deadline`.
+    function anchorBySig(
+        bytes32 root,
+        uint32 leafCount,
+        bytes32 credentialType,
+        uint40 expiresAt,
+        uint40 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external;
+    /// @notice The EIP-712 digest an issuer key signs for `anchorBySig`.
+    function anchorDigest(bytes32 root, uint32 leafCount, bytes32 credentialType, uint40 expiresAt, uint40 deadline)
+        external
+        view
+        returns (bytes32);
+
+    /// @notice Revoke every credential under a root, for good. The root's issuer (any currently valid key) or
+    /// governance; the same callers for every lifecycle act below.
+    function revokeRoot(bytes32 root, uint16 reasonCode) external;
+    /// @notice Suspend a root (until reinstated).
+    function suspendRoot(bytes32 root, uint16 reasonCode) external;
+    /// @notice Reinstate a suspended root.
+    function reinstateRoot(bytes32 root, uint16 reasonCode) external;
+    /// @notice Supersede a root by an anchored replacement root, for good.
+    function supersedeRoot(bytes32 root, bytes32 replacementRoot, uint16 reasonCode) external;
+    /// @notice Revoke one credential of a root, for good.
+    function revokeCredential(bytes32 root, bytes32 credentialHash, bytes32[] calldata proof, uint16 reasonCode)
+        external;
+    /// @notice Suspend one credential of a root.
+    function suspendCredential(bytes32 root, bytes32 credentialHash, bytes32[] calldata proof, uint16 reasonCode)
+        external;
+    /// @notice Reinstate one suspended credential of a root.
+    function reinstateCredential(bytes32 root, bytes32 credentialHash, bytes32[] calldata proof, uint16 reasonCode)
+        external;
+    /// @notice Supersede one credential by (replacementRoot, replacementHash); replacementRoot must be anchored.
+    function supersedeCredential(
+        bytes32 root,
+        bytes32 credentialHash,
+        bytes32[] calldata proof,
+        bytes32 replacementRoot,
+        bytes32 replacementHash,
+        uint16 reasonCode
+    ) external;
+
+    /// @notice The anchor record of a root (issuerId 0 when not anchored).
+    function anchorOf(bytes32 root) external view returns (AnchorRecord memory);
+    /// @notice The effective status now of (root, credential): the more severe of root and credential status.
+    /// Reverts with CredentialRegistryUnknownRoot / CredentialRegistryInvalidProof.
+    function statusOf(bytes32 root, bytes32 credentialHash, bytes32[] calldata proof)
+        external
+        view
+        returns (CredentialStatus status, uint16 reasonCode, uint40 since);
+    /// @notice Whether (root, credential) was valid at time `t`: anchored at or before t, the anchoring key not cut
+    /// off at anchor time, no revocation / supersession / suspension in force at t, not expired at t.
+    function isValidAt(bytes32 root, bytes32 credentialHash, bytes32[] calldata proof, uint40 t)
+        external
+        view
+        returns (bool valid, Validity code);
+    /// @notice The replacement of a superseded root (credentialHash 0) or credential (zeros when none).
+    function replacementOf(bytes32 root, bytes32 credentialHash)
+        external
+        view
+        returns (bytes32 replacementRoot, bytes32 replacementHash);
+    /// @notice The StandardMerkleTree leaf of a credential hash.
+    function leafOf(bytes32 credentialHash) external pure returns (bytes32);
+}
