@@ -219,7 +219,8 @@ def disclose(bundle: Mapping[str, Any], hide: Iterable[str]) -> dict[str, Any]:
             inside = [f for f in known if path.startswith(f + "/")]
             if inside:
                 raise DisclosureError(
-                    f"{path}: is inside the list {inside[0]}; a list is shown or hidden whole, so hide {inside[0]}."
+                    f"{path}: is inside {inside[0]}, which is a single value (text, number or list) and is shown "
+                    f"or hidden whole; hide {inside[0]}."
                 )
             choices = ", ".join(sorted(f for f in shown if f.startswith(SUBJECT + "/")))
             raise DisclosureError(f"{path}: there is no such field in this credential. Fields you can hide: {choices}.")
@@ -277,7 +278,8 @@ class IntegrityResult:
 
     @property
     def ok(self) -> bool:
-        return all(c.passed for c in self.checks)
+        """No check failed (a check is only skipped on purpose, e.g. the anchor when it is not required)."""
+        return self.failure is None
 
     @property
     def failure(self) -> IntegrityCheck | None:
