@@ -105,7 +105,7 @@ class ChainRepository(StoreBase):
                         EventRow.tx_hash.in_(hashes[start : start + IN_CHUNK])
                     )
                 )
-                seen.update(found.tuples())
+                seen.update(found)
             rows: list[dict[str, Any]] = []
             for event in events:
                 if (event.tx_hash, event.log_index) in seen:

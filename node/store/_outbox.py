@@ -112,7 +112,7 @@ class OutboxRepository(StoreBase):
                         CredentialRow.issuer_id == issuer_id, CredentialRow.client_ref.in_(chunk)
                     )
                 )
-                known.update({ref: cid for ref, cid in found.tuples() if ref is not None})
+                known.update({ref: cid for ref, cid in found if ref is not None})
             ids: list[str] = []
             rows: list[dict[str, Any]] = []
             for item in items:
@@ -224,7 +224,7 @@ class OutboxRepository(StoreBase):
             query = query.where(CredentialRow.issuer_id == issuer_id)
         counts = dict.fromkeys(CredentialStatus, 0)
         with self._read() as session:
-            for status, count in session.execute(query).tuples():
+            for status, count in session.execute(query):
                 counts[CredentialStatus(status)] = count
         return counts
 
@@ -268,7 +268,7 @@ class OutboxRepository(StoreBase):
                     select(CredentialRow.id, CredentialRow.credential_hash)
                     .where(CredentialRow.batch_id == batch.id)
                     .order_by(CredentialRow.created_at, CredentialRow.id)
-                ).tuples()
+                )
             ]
             if not leaves:
                 session.delete(batch)
@@ -358,9 +358,7 @@ class OutboxRepository(StoreBase):
     def batch_counts(self) -> dict[BatchStatus, int]:
         counts = dict.fromkeys(BatchStatus, 0)
         with self._read() as session:
-            for status, count in session.execute(
-                select(BatchRow.status, func.count()).group_by(BatchRow.status)
-            ).tuples():
+            for status, count in session.execute(select(BatchRow.status, func.count()).group_by(BatchRow.status)):
                 counts[BatchStatus(status)] = count
         return counts
 
