@@ -194,6 +194,17 @@ class OutboxRepository(StoreBase):
         with self._read() as session:
             return list(session.scalars(query))
 
+    def pending_types(self, issuer_id: int) -> list[tuple[str, str]]:
+        """(type_name, type_version) pairs this issuer has pending credentials of."""
+        query = (
+            select(CredentialRow.type_name, CredentialRow.type_version)
+            .where(CredentialRow.issuer_id == issuer_id, CredentialRow.status == CredentialStatus.PENDING.value)
+            .distinct()
+            .order_by(CredentialRow.type_name, CredentialRow.type_version)
+        )
+        with self._read() as session:
+            return [(name, version) for name, version in session.execute(query)]
+
     def pending_count(self, issuer_id: int) -> int:
         with self._read() as session:
             return (
@@ -230,10 +241,20 @@ class OutboxRepository(StoreBase):
 
     # ---- batches -------------------------------------------------------------------------------------------
 
-    def claim_batch(self, issuer_id: int, limit: int, *, credential_type: str | None = None) -> ClaimedBatch | None:
+    def claim_batch(
+        self,
+        issuer_id: int,
+        limit: int,
+        *,
+        type_name: str | None = None,
+        type_version: str | None = None,
+        credential_type: str | None = None,
+    ) -> ClaimedBatch | None:
         """Atomically open a batch ('building') and move up to ``limit`` of the issuer's oldest pending
         credentials into it ('batched'). Returns ``None`` (and opens nothing) when none are pending.
 
+        ``type_name``/``type_version`` restrict the claim to one credential type (see :meth:`pending_types`), so a
+        batch can be anchored under one on-chain ``credential_type`` (stored on the batch when given).
         Safe against concurrent claimers: a credential is only taken while still pending, in the same statement.
         """
         if limit < 1:
@@ -249,9 +270,17 @@ class OutboxRepository(StoreBase):
             )
             session.add(batch)
             session.flush()
+            conditions = [
+                CredentialRow.issuer_id == issuer_id,
+                CredentialRow.status == CredentialStatus.PENDING.value,
+            ]
+            if type_name is not None:
+                conditions.append(CredentialRow.type_name == type_name)
+            if type_version is not None:
+                conditions.append(CredentialRow.type_version == type_version)
             oldest = (
                 select(CredentialRow.id)
-                .where(CredentialRow.issuer_id == issuer_id, CredentialRow.status == CredentialStatus.PENDING.value)
+                .where(*conditions)
                 .order_by(CredentialRow.created_at, CredentialRow.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)

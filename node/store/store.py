@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
 from node.config import Settings
 from node.store._chain import ChainRepository
 from node.store._issuers import IssuerRepository
 from node.store._outbox import OutboxRepository
+from node.store.engine import is_sqlite
 
 
 class Store(IssuerRepository, OutboxRepository, ChainRepository):
@@ -19,6 +24,8 @@ class Store(IssuerRepository, OutboxRepository, ChainRepository):
     def from_settings(cls, settings: Settings) -> Store:
         """The store for ``settings.resolved_database_url`` (for SQLite, the data dir is created if missing)."""
         url = settings.resolved_database_url
-        if url == f"sqlite:///{(settings.data_dir / 'credreg.db').resolve()}":
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if is_sqlite(url):
+            database = make_url(url).database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
         return cls(url)

@@ -213,3 +213,25 @@ def test_unknown_batch(store: Store) -> None:
         store.get_batch(12345)
     with pytest.raises(NotFoundError):
         store.mark_sent(12345)
+
+
+def test_claim_restricted_to_one_credential_type(store: Store) -> None:
+    store.add_credentials(ISSUER, [new_credential(1)])
+    other_type = new_credential(2)
+    store.add_credentials(
+        ISSUER,
+        [
+            type(other_type)(
+                type_name="ShortCourse",
+                type_version="2",
+                credential_hash=other_type.credential_hash,
+                document=other_type.document,
+            )
+        ],
+    )
+    assert store.pending_types(ISSUER) == [("NationalCertificate", "1.0"), ("ShortCourse", "2")]
+    claimed = store.claim_batch(ISSUER, 10, type_name="ShortCourse", type_version="2", credential_type=CTYPE)
+    assert claimed is not None
+    assert [leaf.credential_hash for leaf in claimed.leaves] == [other_type.credential_hash]
+    assert store.get_batch(claimed.batch_id).credential_type == CTYPE
+    assert store.pending_types(ISSUER) == [("NationalCertificate", "1.0")]

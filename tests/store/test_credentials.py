@@ -97,3 +97,15 @@ def test_list_filters_by_hash_and_status(store: Store) -> None:
     assert [c.id for c in found] == [ids[1]]
     assert len(store.list_credentials(ISSUER, status="pending", limit=2)) == 2
     assert store.list_credentials(ISSUER, status=CredentialStatus.ANCHORED) == []
+
+
+def test_results_are_detached_immutable_values(store: Store) -> None:
+    import dataclasses
+
+    [cid] = store.add_credentials(ISSUER, [new_credential(1)])
+    credential = store.get_credential(cid)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        credential.status = CredentialStatus.ANCHORED  # type: ignore[misc]
+    store.close()  # values stay readable with no session or connection behind them
+    assert credential.created_at.tzinfo is not None
+    assert credential.merkle_proof is None

@@ -86,3 +86,27 @@ def test_no_connection_until_first_use(tmp_path: Path) -> None:
     store.migrate()
     assert path.exists()
     store.close()
+
+
+def test_from_settings_creates_the_data_dir(tmp_path: Path) -> None:
+    from node.config import Settings
+
+    settings = Settings(data_dir=tmp_path / "fresh" / "data", database_url=None)
+    store = Store.from_settings(settings)
+    store.migrate()
+    assert (tmp_path / "fresh" / "data" / "credreg.db").exists()
+    store.close()
+
+
+def test_migration_renders_for_postgresql() -> None:
+    """The migration has no SQLite-only SQL: it renders (offline, no server needed) for PostgreSQL."""
+    import io
+
+    buffer = io.StringIO()
+    cfg = alembic_config("postgresql://credreg@localhost/credreg")
+    cfg.output_buffer = buffer
+    command.upgrade(cfg, "head", sql=True)
+    sql = buffer.getvalue()
+    assert "CREATE TABLE credentials" in sql
+    assert "BIGSERIAL" in sql or "SERIAL" in sql
+    assert "PRAGMA" not in sql
