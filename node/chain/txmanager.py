@@ -60,7 +60,7 @@ from typing import Any, Protocol, TypeVar
 import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_typing import HexStr
+from eth_typing import ChecksumAddress, HexStr
 from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.contract.contract import ContractFunction
@@ -298,7 +298,7 @@ class TxManager:
             raise TransactionError("confirmations must be >= 0, max_in_flight >= 1 and gas_margin >= 1.0.")
         self.w3 = w3
         self._account = account
-        self.address: str = str(account.address)
+        self.address: ChecksumAddress = to_checksum_address(account.address)
         self.store: NonceStore = nonce_store if nonce_store is not None else MemoryNonceStore()
         self.confirmations = confirmations
         self.gas_margin = gas_margin

@@ -106,7 +106,7 @@ def test_group_readable_keystore_warns(tmp_path: Path, caplog: pytest.LogCapture
 def test_passphrase_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CREDREG_KEYSTORE_PASSPHRASE", PASSPHRASE)
     monkeypatch.delenv("CREDREG_KEYSTORE_PASSPHRASE_FILE", raising=False)
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     secret = passphrase_from(settings)
     assert secret.get_secret_value() == PASSPHRASE
     for shown in (repr(secret), str(secret), repr(settings), str(settings), settings.model_dump_json()):
@@ -117,12 +117,12 @@ def test_passphrase_from_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("CREDREG_KEYSTORE_PASSPHRASE", raising=False)
     secret_file = tmp_path / "pass.txt"
     secret_file.write_text(PASSPHRASE + "\n")
-    settings = Settings(_env_file=None, keystore_passphrase_file=secret_file)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, keystore_passphrase_file=secret_file)
     assert passphrase_from(settings).get_secret_value() == PASSPHRASE
     secret_file.write_text("")
     with pytest.raises(KeystoreError, match="is empty"):
         passphrase_from(settings)
-    missing = Settings(_env_file=None, keystore_passphrase_file=tmp_path / "missing")  # type: ignore[call-arg]
+    missing = Settings(_env_file=None, keystore_passphrase_file=tmp_path / "missing")
     with pytest.raises(KeystoreError, match="cannot read the passphrase file"):
         passphrase_from(missing)
 
@@ -131,11 +131,11 @@ def test_no_passphrase_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CREDREG_KEYSTORE_PASSPHRASE", raising=False)
     monkeypatch.delenv("CREDREG_KEYSTORE_PASSPHRASE_FILE", raising=False)
     with pytest.raises(KeystoreError, match="CREDREG_KEYSTORE_PASSPHRASE_FILE"):
-        passphrase_from(Settings(_env_file=None))  # type: ignore[call-arg]
+        passphrase_from(Settings(_env_file=None))
 
 
 def test_both_sources_configured_is_ambiguous(tmp_path: Path) -> None:
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None, keystore_passphrase=SecretStr(PASSPHRASE), keystore_passphrase_file=tmp_path / "p"
     )
     with pytest.raises(KeystoreError, match="unset one"):

@@ -14,6 +14,7 @@ import pytest
 import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
 
@@ -105,7 +106,9 @@ def deploy_probe(w3: Web3, account: LocalAccount) -> Contract:
     tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30, poll_latency=0.05)
     assert receipt["status"] == 1
-    return w3.eth.contract(address=receipt["contractAddress"], abi=PROBE_ABI)
+    probe = w3.eth.contract(address=receipt["contractAddress"], abi=PROBE_ABI)
+    assert isinstance(probe, Contract)
+    return probe
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +186,7 @@ def test_crash_before_send_then_resend_from_a_new_manager(chain: tuple[Devnet, W
     persisted = SignedTx.from_dict(signed.as_dict())  # what the caller's durable store hands back after a restart
     del crashed
     assert manager(w3, 2).find_receipt(persisted.tx_hash).state is TxState.UNKNOWN
-    before = w3.eth.get_transaction_count(persisted.sender, "latest")
+    before = w3.eth.get_transaction_count(to_checksum_address(persisted.sender), "latest")
 
     fresh = manager(w3, 2)
     report = fresh.resync([persisted])
@@ -197,7 +200,7 @@ def test_crash_before_send_then_resend_from_a_new_manager(chain: tuple[Devnet, W
     assert fresh.find_receipt(persisted.tx_hash).state is TxState.MINED
     assert fresh.wait(persisted)["blockNumber"] == receipt["blockNumber"]
     time.sleep(0.5)
-    assert w3.eth.get_transaction_count(persisted.sender, "latest") == before + 1
+    assert w3.eth.get_transaction_count(to_checksum_address(persisted.sender), "latest") == before + 1
 
 
 def test_wait_resends_a_transaction_the_node_never_got(chain: tuple[Devnet, Web3, Contract]) -> None:
