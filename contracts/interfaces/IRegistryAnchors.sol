@@ -47,15 +47,22 @@ interface IRegistryAnchors {
         uint40 statusSince;
     }
 
-    /// @notice A root was anchored by `keyId` of `issuerId` (expiresAt 0: no expiry).
-    event CredentialAnchored(bytes32 indexed root, uint32 indexed issuerId, uint32 keyId, bytes32 credentialType, uint32 leafCount, uint40 expiresAt);
-    /// @notice The status of a root (credentialHash 0) or of one (root, credential) was changed.
-    event CredentialStatusChanged(
-        bytes32 indexed root, bytes32 indexed credentialHash, CredentialStatus status, uint16 reasonCode
-    );
-    /// @notice A root (credentialHash 0) or a credential was superseded by a replacement.
+    /// @notice A root was anchored by key `keyId` of issuer `issuerId`. Kept to two words of data because gas is
+    /// a headline figure: the type, leaf count and expiry are in `anchorOf(root)`.
+    event CredentialAnchored(bytes32 indexed root, uint32 issuerId, uint32 keyId);
+    /// @notice A root (credentialHash 0) or one (root, credential) was revoked, for good.
+    event CredentialRevoked(bytes32 indexed root, bytes32 indexed credentialHash, uint16 reasonCode);
+    /// @notice A root (credentialHash 0) or one (root, credential) was suspended.
+    event CredentialSuspended(bytes32 indexed root, bytes32 indexed credentialHash, uint16 reasonCode);
+    /// @notice A suspended root (credentialHash 0) or (root, credential) was reinstated.
+    event CredentialReinstated(bytes32 indexed root, bytes32 indexed credentialHash, uint16 reasonCode);
+    /// @notice A root (credentialHash 0) or one (root, credential) was superseded by a replacement, for good.
     event CredentialSuperseded(
-        bytes32 indexed root, bytes32 indexed credentialHash, bytes32 replacementRoot, bytes32 replacementHash
+        bytes32 indexed root,
+        bytes32 indexed credentialHash,
+        uint16 reasonCode,
+        bytes32 replacementRoot,
+        bytes32 replacementHash
     );
 
     error CredentialRegistryZeroRoot();

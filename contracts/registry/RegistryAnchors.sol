@@ -76,17 +76,43 @@ abstract contract RegistryAnchors is RegistryAccreditation, EIP712, IRegistryAnc
         return _leaf(credentialHash);
     }
 
-    /// @dev The hot path: one cold SLOAD for the grant, one for the (fresh) record, one SSTORE, one event.
+    /// @dev The hot path, in assembly because every gas counts: one cold SLOAD for the grant (issuer, key, type
+    /// and the effective window in one slot), one cold SLOAD + fresh SSTORE for the record, a two-word event.
     function _anchor(address key, bytes32 root, uint32 leafCount, bytes32 credentialType, uint40 expiresAt) private {
-        uint256 grant = _grantOf(key, credentialType);
-        if (!_grantAllows(grant)) _revertNotAuthorised(key, credentialType);
+        uint256 grant;
+        bool allowed;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, key)
+            mstore(add(m, 0x20), credentialType)
+            mstore(add(m, 0x40), GRANTS_NAMESPACE)
+            grant := sload(keccak256(m, 0x60))
+            let t := timestamp()
+            allowed := and(iszero(lt(t, and(shr(80, grant), 0xffffffffff))), lt(t, and(shr(120, grant), 0xffffffffff)))
+        }
+        if (!allowed) _revertNotAuthorised(key, credentialType);
         if (root == 0) revert CredentialRegistryZeroRoot();
         if (leafCount == 0) revert CredentialRegistryZeroLeafCount();
         if (expiresAt != 0 && expiresAt <= block.timestamp) revert CredentialRegistryExpiryNotInFuture(expiresAt);
-        if (_anchors[root] != 0) revert CredentialRegistryAlreadyAnchored(root);
-        _anchors[root] = block.timestamp | ((grant & GRANT_IDS_MASK) << 40) | (uint256(leafCount) << 120)
-            | (uint256(expiresAt) << 152);
-        emit CredentialAnchored(root, uint32(grant), uint32(grant >> 32), credentialType, leafCount, expiresAt);
+        bytes4 already = CredentialRegistryAlreadyAnchored.selector;
+        bytes32 topic = CredentialAnchored.selector;
+        assembly ("memory-safe") {
+            mstore(0x00, root)
+            mstore(0x20, _anchors.slot)
+            let slot := keccak256(0x00, 0x40)
+            if sload(slot) {
+                mstore(0x00, already)
+                mstore(0x04, root)
+                revert(0x00, 0x24)
+            }
+            sstore(
+                slot,
+                or(or(timestamp(), shl(40, and(grant, GRANT_IDS_MASK))), or(shl(120, leafCount), shl(152, expiresAt)))
+            )
+            mstore(0x00, and(grant, 0xffffffff))
+            mstore(0x20, and(shr(32, grant), 0xffffffff))
+            log2(0x00, 0x40, topic, root)
+        }
     }
 
     function _anchorDigest(

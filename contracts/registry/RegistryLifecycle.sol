@@ -42,7 +42,7 @@ abstract contract RegistryLifecycle is RegistryAnchors {
         }
         _changeRoot(root, CredentialStatus.Superseded, reasonCode);
         _replacements[root][0] = Replacement(replacementRoot, 0);
-        emit CredentialSuperseded(root, 0, replacementRoot, 0);
+        emit CredentialSuperseded(root, 0, reasonCode, replacementRoot, 0);
     }
 
     /// @inheritdoc IRegistryAnchors
@@ -81,7 +81,7 @@ abstract contract RegistryLifecycle is RegistryAnchors {
         ) revert CredentialRegistryInvalidReplacement(replacementRoot);
         bytes32 leaf = _changeLeaf(root, credentialHash, proof, CredentialStatus.Superseded, reasonCode);
         _replacements[root][leaf] = Replacement(replacementRoot, replacementHash);
-        emit CredentialSuperseded(root, credentialHash, replacementRoot, replacementHash);
+        emit CredentialSuperseded(root, credentialHash, reasonCode, replacementRoot, replacementHash);
     }
 
     /// @inheritdoc IRegistryAnchors
@@ -152,7 +152,7 @@ abstract contract RegistryLifecycle is RegistryAnchors {
         uint256 next = _transition(root, 0, word, to, reasonCode);
         if (word != 0) _history[root][0].push(uint64(word));
         _setRootStatusWord(root, rec, next);
-        emit CredentialStatusChanged(root, 0, to, reasonCode);
+        _emitStatus(root, 0, to, reasonCode);
     }
 
     function _changeLeaf(
@@ -167,11 +167,19 @@ abstract contract RegistryLifecycle is RegistryAnchors {
         if (MerkleProof.processProofCalldata(proof, leaf) != root) {
             revert CredentialRegistryInvalidProof(root, credentialHash);
         }
-        uint256 word = _leafStatus[root][leaf];
+        mapping(bytes32 => uint256) storage statuses = _leafStatus[root];
+        uint256 word = statuses[leaf];
         uint256 next = _transition(root, credentialHash, word, to, reasonCode);
         if (word != 0) _history[root][leaf].push(uint64(word));
-        _leafStatus[root][leaf] = next;
-        emit CredentialStatusChanged(root, credentialHash, to, reasonCode);
+        statuses[leaf] = next;
+        _emitStatus(root, credentialHash, to, reasonCode);
+    }
+
+    /// @dev Supersession emits its own event (with the replacement).
+    function _emitStatus(bytes32 root, bytes32 credentialHash, CredentialStatus to, uint16 reasonCode) private {
+        if (to == CredentialStatus.Revoked) emit CredentialRevoked(root, credentialHash, reasonCode);
+        else if (to == CredentialStatus.Suspended) emit CredentialSuspended(root, credentialHash, reasonCode);
+        else if (to == CredentialStatus.Active) emit CredentialReinstated(root, credentialHash, reasonCode);
     }
 
     /// @dev Governance, or a currently valid key of the root's issuer (any of them: a rotated key can still act on
