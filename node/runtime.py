@@ -1,11 +1,12 @@
-"""The running node: settings, chain connection and deployment, wired once and shared by the API and the CLI.
+"""The running node: settings, chain connection, deployment and store, wired once and shared by the API and the CLI.
 
 Nothing connects at import time; :meth:`Node.open` does, and :meth:`Node.close` releases everything.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from web3 import Web3
 
@@ -13,6 +14,7 @@ from node.chain.client import connect
 from node.chain.deploy import Manifest, check_manifest, read_manifest
 from node.config import Settings
 from node.errors import DeploymentError
+from node.store import Store
 
 
 def rpc_url_of(settings: Settings) -> str:
@@ -24,18 +26,36 @@ def rpc_url_of(settings: Settings) -> str:
 
 @dataclass
 class Node:
+    """Everything a service needs: one per process."""
+
     settings: Settings
     w3: Web3
     manifest: Manifest
+    store: Store
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Long-lived services started by the app (batcher, indexer), keyed by name, stopped by close()."""
 
     @classmethod
-    def open(cls, settings: Settings, rpc_url: str | None = None) -> Node:
-        url = rpc_url or rpc_url_of(settings)
-        w3 = connect(url, settings.rpc_timeout_s)
+    def open(cls, settings: Settings, rpc_url: str | None = None, w3: Web3 | None = None) -> Node:
+        w3 = w3 or connect(rpc_url or rpc_url_of(settings), settings.rpc_timeout_s)
         manifest = read_manifest(settings.manifest_path)
         if manifest is None:
             raise DeploymentError(
                 f"no deployment manifest at {settings.manifest_path}: run `credreg deploy` (or `make run`) first."
             )
         check_manifest(w3, manifest, settings.manifest_path)
-        return cls(settings=settings, w3=w3, manifest=manifest)
+        store = Store.from_settings(settings)
+        store.migrate()
+        return cls(settings=settings, w3=w3, manifest=manifest, store=store)
+
+    @property
+    def chain_id(self) -> int:
+        return self.manifest.chain_id
+
+    def close(self) -> None:
+        for service in reversed(list(self.extras.values())):
+            stop = getattr(service, "stop", None)
+            if callable(stop):
+                stop()
+        self.extras.clear()
+        self.store.close()

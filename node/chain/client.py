@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -14,13 +16,21 @@ from eth_utils.crypto import keccak
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError, ProviderConnectionError, Web3RPCError
+from web3.types import RPCEndpoint
 
 from node.errors import ChainUnavailableError, ContractRevertError, DeploymentError
 
 
 def connect(rpc_url: str, timeout_s: float = 10.0) -> Web3:
     """A Web3 on ``rpc_url`` whose endpoint answered ``eth_chainId``; ChainUnavailableError otherwise."""
-    provider = HTTPProvider(rpc_url, request_kwargs={"timeout": timeout_s}, cache_allowed_requests=True)
+    # Cache only what never changes on one endpoint: web3 8 otherwise re-asks eth_chainId around every call, and
+    # caching chain-state reads (blocks, transactions) could hide a reorg or a reset chain.
+    provider = HTTPProvider(
+        rpc_url,
+        request_kwargs={"timeout": timeout_s},
+        cache_allowed_requests=True,
+        cacheable_requests={RPCEndpoint("eth_chainId"), RPCEndpoint("net_version"), RPCEndpoint("web3_clientVersion")},
+    )
     w3 = Web3(provider)
     try:
         w3.eth.chain_id  # noqa: B018 - the reachability probe (cached afterwards)
@@ -94,6 +104,12 @@ def _abi_type(param: dict[str, Any]) -> str:
 def revert_data(exc: BaseException) -> bytes | None:
     """The raw revert data of a failed call, from anvil (ContractCustomError) or eth-tester (TransactionFailed)."""
     candidates: list[Any] = [getattr(exc, "data", None), *getattr(exc, "args", ())]
+    for item in list(candidates):
+        # eth-tester's TransactionFailed says "execution reverted: b'...'" (a bytes repr)
+        if isinstance(item, str) and "execution reverted: b" in item:
+            tail = item.partition("execution reverted: ")[2]
+            with contextlib.suppress(ValueError, SyntaxError):
+                candidates.append(ast.literal_eval(tail))
     for item in candidates:
         if isinstance(item, bytes | bytearray) and len(item) >= 4:
             return bytes(item)
@@ -124,8 +140,21 @@ def decode_revert(exc: BaseException, abi: list[dict[str, Any]]) -> ContractReve
     return ContractRevertError(f"the contract refused: {entry['name']}({shown})", entry["name"], values)
 
 
+def _revert_types() -> tuple[type[BaseException], ...]:
+    types: list[type[BaseException]] = [ContractCustomError, ContractLogicError]
+    try:  # eth-tester (in-process chain, a dev dependency) raises its own type for a revert
+        from eth_tester.exceptions import TransactionFailed
+    except ImportError:  # pragma: no cover - production installs have no eth-tester
+        pass
+    else:
+        types.append(TransactionFailed)
+    return tuple(types)
+
+
+REVERT_ERRORS: tuple[type[BaseException], ...] = _revert_types()
+"""What a contract revert raises, on anvil/any node (web3's types) and on eth-tester: catch these, nothing wider."""
+
+
 def is_revert(exc: BaseException) -> bool:
     """True for a contract revert on either backend (anvil or eth-tester)."""
-    if isinstance(exc, ContractCustomError | ContractLogicError):
-        return True
-    return type(exc).__name__ == "TransactionFailed"
+    return isinstance(exc, REVERT_ERRORS)

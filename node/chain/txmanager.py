@@ -45,7 +45,6 @@ In flight
 
 from __future__ import annotations
 
-import ast
 import heapq
 import http.client
 import logging
@@ -65,7 +64,6 @@ from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.contract.contract import ContractFunction
 from web3.exceptions import (
-    ContractLogicError,
     ProviderConnectionError,
     RequestTimedOut,
     TooManyRequests,
@@ -74,7 +72,7 @@ from web3.exceptions import (
 )
 from web3.types import Nonce, TxParams, TxReceipt, Wei
 
-from node.chain.client import decode_revert, is_revert
+from node.chain.client import REVERT_ERRORS, decode_revert, is_revert
 from node.errors import (
     ChainUnavailableError,
     ContractRevertError,
@@ -84,13 +82,6 @@ from node.errors import (
     TransactionRevertedError,
     TransactionTimeoutError,
 )
-
-try:  # eth-tester (a dev dependency) reports reverts as its own TransactionFailed
-    from eth_tester.exceptions import TransactionFailed as _TesterRevert
-
-    REVERT_ERRORS: tuple[type[BaseException], ...] = (ContractLogicError, _TesterRevert)
-except ImportError:  # pragma: no cover - production installs have no eth-tester
-    REVERT_ERRORS = (ContractLogicError,)
 
 log = logging.getLogger(__name__)
 
@@ -680,9 +671,6 @@ def _revert_error(exc: BaseException, abi: list[dict[str, Any]] | None, to: str)
     decoded = None
     if abi:
         decoded = decode_revert(exc, abi)
-        tester_data = _tester_revert_data(exc) if decoded is None else None
-        if tester_data is not None:
-            decoded = decode_revert(ContractLogicError("execution reverted", data="0x" + tester_data.hex()), abi)
     if decoded is not None:
         return decoded
     if not is_revert(exc):  # pragma: no cover - REVERT_ERRORS are reverts by construction
@@ -690,17 +678,3 @@ def _revert_error(exc: BaseException, abi: list[dict[str, Any]] | None, to: str)
     return ContractRevertError(
         f"the contract at {to} refused the call: {exc}. Check the arguments and the caller's permissions."
     )
-
-
-def _tester_revert_data(exc: BaseException) -> bytes | None:
-    """eth-tester's TransactionFailed carries ``"execution reverted: b'...'"`` (a bytes repr), which
-    client.revert_data does not read yet; recover the bytes so client.decode_revert can decode them."""
-    message = str(exc.args[0]) if exc.args else ""
-    _, marker, tail = message.partition("execution reverted: ")
-    if not marker or not tail.startswith(("b'", 'b"')):
-        return None
-    try:
-        value = ast.literal_eval(tail)
-    except (ValueError, SyntaxError):
-        return None
-    return value if isinstance(value, bytes) else None

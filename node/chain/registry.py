@@ -1,0 +1,204 @@
+"""Typed bindings to the deployed CredentialRegistry and RegistryGovernance (the only place that calls them).
+
+Services use :class:`RegistryClient`; routes never see web3. Views raise ContractRevertError (decoded custom error)
+on a revert; writes go through a :class:`~node.chain.txmanager.TxManager` of the acting key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+from eth_utils.crypto import keccak
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.types import TxReceipt
+
+from node.chain.client import REVERT_ERRORS, decode_revert, load_artifact
+from node.chain.deploy import GOVERNANCE, REGISTRY, Manifest
+from node.chain.txmanager import Call, TxManager
+from node.errors import ContractRevertError
+
+T = TypeVar("T")
+OPEN_END = 2**40 - 1
+"""uint40 max: the contracts' "no end" for validity windows."""
+
+
+class CredentialStatus(IntEnum):
+    ACTIVE = 0
+    SUSPENDED = 1
+    SUPERSEDED = 2
+    REVOKED = 3
+
+
+class Validity(IntEnum):
+    VALID = 0
+    UNKNOWN_ROOT = 1
+    NOT_IN_TREE = 2
+    NOT_YET_ANCHORED = 3
+    KEY_COMPROMISED = 4
+    REVOKED = 5
+    SUPERSEDED = 6
+    SUSPENDED = 7
+    EXPIRED = 8
+
+
+class AccreditationStatus(IntEnum):
+    NONE = 0
+    ACTIVE = 1
+    SUSPENDED = 2
+    WITHDRAWN = 3
+
+
+@dataclass(frozen=True)
+class AnchorRecord:
+    root: bytes
+    issuer_id: int
+    key_id: int
+    key: str
+    anchored_at: int
+    leaf_count: int
+    credential_type: bytes
+    expires_at: int
+    status: CredentialStatus
+    reason_code: int
+    status_since: int
+
+    @property
+    def exists(self) -> bool:
+        return self.issuer_id != 0
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    key: str
+    issuer_id: int
+    key_id: int
+    valid_from: int
+    valid_until: int
+    compromised_at: int
+    effective_from: int
+    effective_until: int
+
+
+@dataclass(frozen=True)
+class IssuerRecord:
+    issuer_id: int
+    body_id: int
+    max_level: int
+    status: AccreditationStatus
+    held_by_governance: bool
+    valid_from: int
+    valid_until: int
+    status_changed_at: int
+    metadata_hash: bytes
+    metadata_uri: str
+
+
+@dataclass(frozen=True)
+class BodyRecord:
+    body_id: int
+    admin: str
+    max_level: int
+    status: AccreditationStatus
+    valid_from: int
+    valid_until: int
+    status_changed_at: int
+    metadata_uri: str
+
+
+def type_id(name: str) -> bytes:
+    """The bytes32 id of a credential type on chain: keccak256("credreg:type:<name>")."""
+    return keccak(text=f"credreg:type:{name}")
+
+
+class RegistryClient:
+    """The registry and governance contracts of one deployment, on one web3 connection."""
+
+    def __init__(self, w3: Web3, manifest: Manifest, artifacts_dir: Path) -> None:
+        self.w3 = w3
+        self.manifest = manifest
+        registry_abi = load_artifact(artifacts_dir, REGISTRY).abi
+        governance_abi = load_artifact(artifacts_dir, GOVERNANCE).abi
+        self.registry: Contract = w3.eth.contract(address=Web3.to_checksum_address(manifest.registry), abi=registry_abi)
+        self.governance: Contract = w3.eth.contract(
+            address=Web3.to_checksum_address(manifest.address(GOVERNANCE)), abi=governance_abi
+        )
+        self.abi: list[dict[str, Any]] = [*registry_abi, *governance_abi]
+
+    # --- calls and reverts -------------------------------------------------------------------------------------
+
+    def view(self, fn: Callable[[], T]) -> T:
+        """Run a view call; a custom-error revert becomes ContractRevertError."""
+        try:
+            return fn()
+        except REVERT_ERRORS as exc:
+            raise self.revert_error(exc) from exc
+
+    def revert_error(self, exc: BaseException) -> ContractRevertError:
+        decoded = decode_revert(exc, self.abi)
+        return decoded or ContractRevertError(f"the contract refused the call: {exc}")
+
+    def transact(self, tm: TxManager, fn: ContractFunction) -> TxReceipt:
+        return tm.transact(Call.of(fn))
+
+    # --- reads ---------------------------------------------------------------------------------------------------
+
+    def anchor_of(self, root: bytes) -> AnchorRecord:
+        r = self.view(lambda: self.registry.functions.anchorOf(root).call())
+        return AnchorRecord(root, r[0], r[1], r[2], r[3], r[4], bytes(r[5]), r[6], CredentialStatus(r[7]), r[8], r[9])
+
+    def key_of(self, key: str) -> KeyRecord:
+        r = self.view(lambda: self.registry.functions.keyOf(Web3.to_checksum_address(key)).call())
+        return KeyRecord(*r)
+
+    def key_by_id(self, key_id: int) -> KeyRecord:
+        return KeyRecord(*self.view(lambda: self.registry.functions.keyById(key_id).call()))
+
+    def issuer_of(self, issuer_id: int) -> IssuerRecord:
+        r = self.view(lambda: self.registry.functions.issuerOf(issuer_id).call())
+        return IssuerRecord(issuer_id, r[0], r[1], AccreditationStatus(r[2]), r[3], r[4], r[5], r[6], bytes(r[7]), r[8])
+
+    def body_of(self, body_id: int) -> BodyRecord:
+        r = self.view(lambda: self.registry.functions.bodyOf(body_id).call())
+        return BodyRecord(body_id, r[0], r[1], AccreditationStatus(r[2]), r[3], r[4], r[5], r[6])
+
+    def issuer_types(self, issuer_id: int) -> list[bytes]:
+        return [bytes(t) for t in self.view(lambda: self.registry.functions.issuerTypes(issuer_id).call())]
+
+    def issuer_keys(self, issuer_id: int) -> list[str]:
+        return list(self.view(lambda: self.registry.functions.issuerKeys(issuer_id).call()))
+
+    def can_anchor(self, key: str, credential_type: bytes) -> bool:
+        fn = self.registry.functions.canAnchor(Web3.to_checksum_address(key), credential_type)
+        return bool(self.view(fn.call))
+
+    def is_valid_at(self, root: bytes, credential_hash: bytes, proof: list[bytes], t: int) -> tuple[bool, Validity]:
+        valid, code = self.view(lambda: self.registry.functions.isValidAt(root, credential_hash, proof, t).call())
+        return bool(valid), Validity(code)
+
+    # --- writes --------------------------------------------------------------------------------------------------
+
+    def anchor_fn(self, root: bytes, leaf_count: int, credential_type: bytes, expires_at: int = 0) -> ContractFunction:
+        fn: ContractFunction = self.registry.functions.anchor(root, leaf_count, credential_type, expires_at)
+        return fn
+
+    def governance_act(self, tm: TxManager, fn: ContractFunction, ttl_s: int = 7 * 24 * 3600) -> int:
+        """Propose ``fn`` (a registry or governance call) through governance; execute it when k == 1.
+
+        Returns the proposal id. With k > 1 the proposal waits for other governors' approvals.
+        """
+        data = fn._encode_transaction_data()
+        target = Web3.to_checksum_address(fn.address)
+        deadline = int(time.time()) + ttl_s
+        receipt = tm.transact(Call.of(self.governance.functions.propose(target, data, deadline)))
+        events = self.governance.events.ProposalCreated().process_receipt(receipt)
+        proposal_id = int(events[0]["args"]["proposalId"])
+        if int(self.view(self.governance.functions.threshold().call)) <= 1:
+            tm.transact(Call.of(self.governance.functions.execute(proposal_id)))
+        return proposal_id
