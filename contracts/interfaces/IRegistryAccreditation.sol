@@ -202,18 +202,18 @@ interface IRegistryAccreditation {
 
     /// @notice The governance contract (the only holder of the governance role).
     function governance() external view returns (address);
-    function bodyCount() external view returns (uint32);
-    function issuerCount() external view returns (uint32);
+    /// @notice A body (status None: no such body; ids count from 1, so listing stops at the first None).
     function bodyOf(uint32 bodyId) external view returns (Body memory);
     function bodyTypes(uint32 bodyId) external view returns (bytes32[] memory);
-    function bodyIssuers(uint32 bodyId) external view returns (uint32[] memory);
+    /// @notice An issuer (status None: no such issuer; ids count from 1). Its body's issuers: IssuerAccredited events.
     function issuerOf(uint32 issuerId) external view returns (Issuer memory);
     function issuerTypes(uint32 issuerId) external view returns (bytes32[] memory);
     function issuerKeys(uint32 issuerId) external view returns (address[] memory);
     function keyOf(address key) external view returns (Key memory);
-    function keyById(uint32 keyId) external view returns (Key memory);
     /// @notice Whether `key` may anchor `credentialType` now (the exact check `anchor` makes).
     function canAnchor(address key, bytes32 credentialType) external view returns (bool);
     /// @notice The bytes32 credential type behind a compact type id (0 for an unknown id).
     function credentialTypeOf(uint16 typeId) external view returns (bytes32);
+    /// @notice The compact id of a credential type (assigned when a body is first accredited for it; 0: unknown).
+    function typeIdOf(bytes32 credentialType) external view returns (uint16);
 }

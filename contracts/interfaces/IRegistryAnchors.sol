@@ -47,9 +47,9 @@ interface IRegistryAnchors {
         uint40 statusSince;
     }
 
-    /// @notice A root was anchored by key `keyId` of issuer `issuerId`. Kept to two words of data because gas is
-    /// a headline figure: the type, leaf count and expiry are in `anchorOf(root)`.
-    event CredentialAnchored(bytes32 indexed root, uint32 issuerId, uint32 keyId);
+    /// @notice A root was anchored. The root alone, because gas is a headline figure (each word of event data costs
+    /// 256 gas, each topic 375): issuer, key, type, leaf count and expiry are in `anchorOf(root)`.
+    event CredentialAnchored(bytes32 indexed root);
     /// @notice A root (credentialHash 0) or one (root, credential) was revoked, for good.
     event CredentialRevoked(bytes32 indexed root, bytes32 indexed credentialHash, uint16 reasonCode);
     /// @notice A root (credentialHash 0) or one (root, credential) was suspended.
@@ -87,9 +87,14 @@ interface IRegistryAnchors {
     /// @notice Anchor a root with the caller as signing key: the key must be valid now, its issuer accredited now for
     /// `credentialType` (the check reads one slot). expiresAt 0: no expiry.
     function anchor(bytes32 root, uint32 leafCount, bytes32 credentialType, uint40 expiresAt) external;
+    /// @notice The compact form of `anchor` for one credential (root = leaf(credentialHash), leafCount 1) with no
+    /// expiry, naming the type by its compact id (`typeIdOf`): two words of calldata fewer and one less hash.
+    function anchorSingle(bytes32 root, uint16 typeId) external;
     /// @notice Anchor on behalf of the key that signed the EIP-712 `Anchor` message (anyone may submit).
     /// A signature is single-use (the root is anchored once only), bound to this chain id and this contract by the
-    /// domain, and refused after `deadline`.
+    /// domain, and refused after `deadline`. The signed message: EIP-712 domain {name: "CredentialRegistry", version: "1",
+    /// chainId, verifyingContract} (also from ERC-5267 `eip712Domain()`), type
+    /// `Anchor(bytes32 root,uint32 leafCount,bytes32 credentialType,uint40 expiresAt,uint40 deadline)`.
     function anchorBySig(
         bytes32 root,
         uint32 leafCount,
@@ -100,11 +105,6 @@ interface IRegistryAnchors {
         bytes32 r,
         bytes32 s
     ) external;
-    /// @notice The EIP-712 digest an issuer key signs for `anchorBySig`.
-    function anchorDigest(bytes32 root, uint32 leafCount, bytes32 credentialType, uint40 expiresAt, uint40 deadline)
-        external
-        view
-        returns (bytes32);
 
     /// @notice Revoke every credential under a root, for good. The root's issuer (any currently valid key) or
     /// governance; the same callers for every lifecycle act below.
@@ -153,6 +153,4 @@ interface IRegistryAnchors {
         external
         view
         returns (bytes32 replacementRoot, bytes32 replacementHash);
-    /// @notice The StandardMerkleTree leaf of a credential hash.
-    function leafOf(bytes32 credentialHash) external pure returns (bytes32);
 }

@@ -131,16 +131,6 @@ abstract contract RegistryAccreditation is RegistryAccreditationState {
     }
 
     /// @inheritdoc IRegistryAccreditation
-    function bodyCount() external view returns (uint32 count) {
-        (count,) = _counts();
-    }
-
-    /// @inheritdoc IRegistryAccreditation
-    function issuerCount() external view returns (uint32 count) {
-        (, count) = _counts();
-    }
-
-    /// @inheritdoc IRegistryAccreditation
     function bodyOf(uint32 bodyId) external view returns (Body memory) {
         return _bodyRef(bodyId);
     }
@@ -148,11 +138,6 @@ abstract contract RegistryAccreditation is RegistryAccreditationState {
     /// @inheritdoc IRegistryAccreditation
     function bodyTypes(uint32 bodyId) external view returns (bytes32[] memory types) {
         (types,) = _bodyLists(bodyId);
-    }
-
-    /// @inheritdoc IRegistryAccreditation
-    function bodyIssuers(uint32 bodyId) external view returns (uint32[] memory issuers) {
-        (, issuers) = _bodyLists(bodyId);
     }
 
     /// @inheritdoc IRegistryAccreditation
@@ -175,10 +160,6 @@ abstract contract RegistryAccreditation is RegistryAccreditationState {
         return _keyInfo(key);
     }
 
-    /// @inheritdoc IRegistryAccreditation
-    function keyById(uint32 keyId) external view returns (Key memory) {
-        return _keyInfo(_keyAddressOf(keyId));
-    }
 
     /// @inheritdoc IRegistryAccreditation
     function canAnchor(address key, bytes32 credentialType) external view returns (bool) {
@@ -188,5 +169,10 @@ abstract contract RegistryAccreditation is RegistryAccreditationState {
     /// @inheritdoc IRegistryAccreditation
     function credentialTypeOf(uint16 typeId) external view returns (bytes32) {
         return _typeOf(typeId);
+    }
+
+    /// @inheritdoc IRegistryAccreditation
+    function typeIdOf(bytes32 credentialType) external view returns (uint16) {
+        return _typeIdOf(credentialType);
     }
 }

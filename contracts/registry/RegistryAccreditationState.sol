@@ -20,6 +20,8 @@ abstract contract RegistryAccreditationState is IRegistryAccreditation {
     uint40 internal constant OPEN_END = type(uint40).max;
     /// @dev Grants live at keccak256(key, credentialType, GRANTS_NAMESPACE): one 96-byte hash (a Solidity mapping
     /// slot hashes 64 bytes, so no collision), one keccak fewer on the hot path than a nested mapping.
+    /// @dev The same grant is also stored under the compact type id, for `anchorSingle`.
+    uint256 internal constant GRANTS_BY_ID_NAMESPACE = 0xea18deab3cc4e2b64fa58f660ebd5f5d6ec6a761d9373ee37033ec34afa41a62; // keccak256("credreg.registry.grants-by-type-id")
     uint256 internal constant GRANTS_NAMESPACE = 0x88613ab1625f254f69b74030d73c597cffecd293c5897ba6a8b7971f5b3587ce; // keccak256("credreg.registry.grants")
 
     address private immutable _governance;
@@ -183,12 +185,21 @@ abstract contract RegistryAccreditationState is IRegistryAccreditation {
         uint256 window = (uint256(from) << 80) | (uint256(until) << 120);
         _keySlots[key] = uint256(issuerId) | (uint256(keyId) << 32) | (window >> 16) | (uint256(compromisedAt) << 144);
         bytes32[] storage types = _issuerTypeList[issuerId];
+        uint256 ids = uint256(issuerId) | (uint256(keyId) << 32) | window;
         for (uint256 n; n < types.length; ++n) {
-            uint256 grant = uint256(issuerId) | (uint256(keyId) << 32) | (uint256(_typeIds[types[n]]) << 64) | window;
-            bytes32 slot = _grantSlot(key, types[n]);
-            assembly ("memory-safe") {
-                sstore(slot, grant)
-            }
+            _writeGrant(key, types[n], ids);
+        }
+    }
+
+    /// @dev A grant under both its bytes32 type and its compact type id.
+    function _writeGrant(address key, bytes32 credentialType, uint256 ids) internal {
+        uint16 typeId = _typeIds[credentialType];
+        uint256 grant = ids | (uint256(typeId) << 64);
+        bytes32 slot = _grantSlot(key, credentialType);
+        bytes32 slotById = _grantSlotById(key, typeId);
+        assembly ("memory-safe") {
+            sstore(slot, grant)
+            sstore(slotById, grant)
         }
     }
 
@@ -240,6 +251,16 @@ abstract contract RegistryAccreditationState is IRegistryAccreditation {
         bytes32 slot = _grantSlot(key, credentialType);
         assembly ("memory-safe") {
             grant := sload(slot)
+        }
+    }
+
+    function _grantSlotById(address key, uint16 typeId) internal pure returns (bytes32 slot) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, key)
+            mstore(add(m, 0x20), typeId)
+            mstore(add(m, 0x40), GRANTS_BY_ID_NAMESPACE)
+            slot := keccak256(m, 0x60)
         }
     }
 
@@ -301,10 +322,6 @@ abstract contract RegistryAccreditationState is IRegistryAccreditation {
 
     // ----------------------------------------------------------------------------------------------- for the views
 
-    function _counts() internal view returns (uint32 bodies, uint32 issuers) {
-        return (_bodyCount, _issuerCount);
-    }
-
     function _bodyRef(uint32 bodyId) internal view returns (Body storage) {
         return _bodies[bodyId];
     }
@@ -323,6 +340,10 @@ abstract contract RegistryAccreditationState is IRegistryAccreditation {
 
     function _typeOf(uint16 typeId) internal view returns (bytes32) {
         return _types[typeId];
+    }
+
+    function _typeIdOf(bytes32 credentialType) internal view returns (uint16) {
+        return _typeIds[credentialType];
     }
 
     function _keyInfo(address key) internal view returns (Key memory k) {

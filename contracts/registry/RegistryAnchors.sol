@@ -12,8 +12,8 @@ import {IRegistryAnchors} from "../interfaces/IRegistryAnchors.sol";
 /// A status word is status (0..7) | reasonCode (8..23) | since (24..63); 0 means Active since anchoredAt.
 /// Bits 0..79 of a grant (issuerId | keyId | typeId) land unchanged at bits 40..119 of the record.
 abstract contract RegistryAnchors is RegistryAccreditation, EIP712, IRegistryAnchors {
-    /// @notice The EIP-712 type an issuer key signs for `anchorBySig`.
-    bytes32 public constant ANCHOR_TYPEHASH = keccak256(
+    /// @dev The EIP-712 type an issuer key signs for `anchorBySig`.
+    bytes32 private constant _ANCHOR_TYPEHASH = keccak256(
         "Anchor(bytes32 root,uint32 leafCount,bytes32 credentialType,uint40 expiresAt,uint40 deadline)"
     );
     uint256 private constant GRANT_IDS_MASK = (1 << 80) - 1;
@@ -24,6 +24,23 @@ abstract contract RegistryAnchors is RegistryAccreditation, EIP712, IRegistryAnc
     /// @inheritdoc IRegistryAnchors
     function anchor(bytes32 root, uint32 leafCount, bytes32 credentialType, uint40 expiresAt) external {
         _anchor(msg.sender, root, leafCount, credentialType, expiresAt);
+    }
+
+    /// @inheritdoc IRegistryAnchors
+    function anchorSingle(bytes32 root, uint16 typeId) external {
+        uint256 grant;
+        bool allowed;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, caller())
+            mstore(add(m, 0x20), typeId)
+            mstore(add(m, 0x40), GRANTS_BY_ID_NAMESPACE)
+            grant := sload(keccak256(m, 0x60))
+            let t := timestamp()
+            allowed := and(iszero(lt(t, and(shr(80, grant), 0xffffffffff))), lt(t, and(shr(120, grant), 0xffffffffff)))
+        }
+        if (!allowed) _revertNotAuthorised(msg.sender, _typeOf(typeId));
+        _record(root, grant, 1, 0);
     }
 
     /// @inheritdoc IRegistryAnchors
@@ -42,14 +59,6 @@ abstract contract RegistryAnchors is RegistryAccreditation, EIP712, IRegistryAnc
         _anchor(key, root, leafCount, credentialType, expiresAt);
     }
 
-    /// @inheritdoc IRegistryAnchors
-    function anchorDigest(bytes32 root, uint32 leafCount, bytes32 credentialType, uint40 expiresAt, uint40 deadline)
-        external
-        view
-        returns (bytes32)
-    {
-        return _anchorDigest(root, leafCount, credentialType, expiresAt, deadline);
-    }
 
     /// @inheritdoc IRegistryAnchors
     function anchorOf(bytes32 root) external view returns (AnchorRecord memory a) {
@@ -71,10 +80,6 @@ abstract contract RegistryAnchors is RegistryAccreditation, EIP712, IRegistryAnc
         if (rec >> RECORD_STATUS_SHIFT == 0) a.statusSince = a.anchoredAt;
     }
 
-    /// @inheritdoc IRegistryAnchors
-    function leafOf(bytes32 credentialHash) external pure returns (bytes32) {
-        return _leaf(credentialHash);
-    }
 
     /// @dev The hot path, in assembly because every gas counts: one cold SLOAD for the grant (issuer, key, type
     /// and the effective window in one slot), one cold SLOAD + fresh SSTORE for the record, a two-word event.
@@ -91,9 +96,14 @@ abstract contract RegistryAnchors is RegistryAccreditation, EIP712, IRegistryAnc
             allowed := and(iszero(lt(t, and(shr(80, grant), 0xffffffffff))), lt(t, and(shr(120, grant), 0xffffffffff)))
         }
         if (!allowed) _revertNotAuthorised(key, credentialType);
-        if (root == 0) revert CredentialRegistryZeroRoot();
         if (leafCount == 0) revert CredentialRegistryZeroLeafCount();
         if (expiresAt != 0 && expiresAt <= block.timestamp) revert CredentialRegistryExpiryNotInFuture(expiresAt);
+        _record(root, grant, leafCount, expiresAt);
+    }
+
+    /// @dev Write the record if the root is new (one cold SLOAD + fresh SSTORE) and emit the one-topic event.
+    function _record(bytes32 root, uint256 grant, uint256 leafCount, uint256 expiresAt) private {
+        if (root == 0) revert CredentialRegistryZeroRoot();
         bytes4 already = CredentialRegistryAlreadyAnchored.selector;
         bytes32 topic = CredentialAnchored.selector;
         assembly ("memory-safe") {
@@ -109,9 +119,7 @@ abstract contract RegistryAnchors is RegistryAccreditation, EIP712, IRegistryAnc
                 slot,
                 or(or(timestamp(), shl(40, and(grant, GRANT_IDS_MASK))), or(shl(120, leafCount), shl(152, expiresAt)))
             )
-            mstore(0x00, and(grant, 0xffffffff))
-            mstore(0x20, and(shr(32, grant), 0xffffffff))
-            log2(0x00, 0x40, topic, root)
+            log2(0x00, 0x00, topic, root)
         }
     }
 
@@ -123,7 +131,7 @@ abstract contract RegistryAnchors is RegistryAccreditation, EIP712, IRegistryAnc
         uint40 deadline
     ) private view returns (bytes32) {
         return _hashTypedDataV4(
-            keccak256(abi.encode(ANCHOR_TYPEHASH, root, leafCount, credentialType, expiresAt, deadline))
+            keccak256(abi.encode(_ANCHOR_TYPEHASH, root, leafCount, credentialType, expiresAt, deadline))
         );
     }
 
