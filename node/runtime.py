@@ -6,15 +6,20 @@ Nothing connects at import time; :meth:`Node.open` does, and :meth:`Node.close` 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from web3 import Web3
 
 from node.chain.client import connect
 from node.chain.deploy import Manifest, check_manifest, read_manifest
+from node.chain.registry import RegistryClient
 from node.config import Settings
 from node.errors import DeploymentError
 from node.store import Store
+
+if TYPE_CHECKING:
+    from node.services.signers import Signers
 
 
 def rpc_url_of(settings: Settings) -> str:
@@ -32,6 +37,7 @@ class Node:
     w3: Web3
     manifest: Manifest
     store: Store
+    registry: RegistryClient
     extras: dict[str, Any] = field(default_factory=dict)
     """Long-lived services started by the app (batcher, indexer), keyed by name, stopped by close()."""
 
@@ -46,7 +52,15 @@ class Node:
         check_manifest(w3, manifest, settings.manifest_path)
         store = Store.from_settings(settings)
         store.migrate()
-        return cls(settings=settings, w3=w3, manifest=manifest, store=store)
+        registry = RegistryClient(w3, manifest, settings.artifacts_dir)
+        return cls(settings=settings, w3=w3, manifest=manifest, store=store, registry=registry)
+
+    @cached_property
+    def signers(self) -> Signers:
+        """Accounts and their TxManagers (one per key)."""
+        from node.services.signers import Signers
+
+        return Signers(self)
 
     @property
     def chain_id(self) -> int:

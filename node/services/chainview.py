@@ -1,0 +1,112 @@
+"""What verification needs to know about the chain, as one protocol with two sources.
+
+- :class:`RpcChainView` asks the contracts' views over JSON-RPC (``credreg verify FILE --rpc-url``: no service).
+- The indexer's mirror (``node/services/indexer.py``) answers from state it keeps in step with the chain's events,
+  so the verify endpoint needs no RPC per request; ``as_of()`` says how fresh it is.
+
+Both return the same records (``node.chain.registry``), so one verdict function serves both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from node.chain.registry import (
+    AnchorRecord,
+    BodyRecord,
+    CredentialStatus,
+    IssuerRecord,
+    KeyRecord,
+    RegistryClient,
+)
+from node.errors import ContractRevertError
+
+
+@dataclass(frozen=True)
+class BlockRef:
+    number: int
+    hash: str
+    timestamp: int
+
+
+@dataclass(frozen=True)
+class LeafState:
+    """The effective status of (root, credential): the more severe of the root's and the credential's own."""
+
+    status: CredentialStatus
+    reason_code: int
+    since: int
+    replacement_root: bytes | None = None
+    replacement_hash: bytes | None = None
+
+
+class ChainView(Protocol):
+    chain_id: int
+    registry_address: str
+
+    def as_of(self) -> BlockRef: ...
+
+    def anchor(self, root: bytes) -> AnchorRecord | None:
+        """The anchor record, or None when the root was never anchored."""
+
+    def leaf_state(self, root: bytes, credential_hash: bytes, proof: list[bytes]) -> LeafState:
+        """Effective status of an anchored (root, credential); the proof is already checked by the caller."""
+
+    def key(self, key_id: int) -> KeyRecord | None: ...
+
+    def issuer(self, issuer_id: int) -> IssuerRecord | None: ...
+
+    def issuer_types(self, issuer_id: int) -> list[bytes]: ...
+
+    def body(self, body_id: int) -> BodyRecord | None: ...
+
+
+class RpcChainView:
+    """ChainView over the contracts' view functions (one or more eth_calls per question)."""
+
+    def __init__(self, client: RegistryClient) -> None:
+        self._client = client
+        self.chain_id = client.manifest.chain_id
+        self.registry_address = client.manifest.registry
+
+    def as_of(self) -> BlockRef:
+        block = self._client.w3.eth.get_block("latest")
+        return BlockRef(int(block["number"]), "0x" + bytes(block["hash"]).hex(), int(block["timestamp"]))
+
+    def anchor(self, root: bytes) -> AnchorRecord | None:
+        record = self._client.anchor_of(root)
+        return record if record.exists else None
+
+    def leaf_state(self, root: bytes, credential_hash: bytes, proof: list[bytes]) -> LeafState:
+        fns = self._client.registry.functions
+        status, reason, since = self._client.view(fns.statusOf(root, credential_hash, proof).call)
+        replacement_root, replacement_hash = (None, None)
+        if CredentialStatus(status) is CredentialStatus.SUPERSEDED:
+            rr, rh = self._client.view(fns.replacementOf(root, credential_hash).call)
+            if bytes(rr) == b"\0" * 32:
+                rr, rh = self._client.view(fns.replacementOf(root, b"\0" * 32).call)
+            replacement_root, replacement_hash = bytes(rr), bytes(rh)
+        return LeafState(CredentialStatus(status), int(reason), int(since), replacement_root, replacement_hash)
+
+    def key(self, key_id: int) -> KeyRecord | None:
+        try:
+            record = self._client.key_by_id(key_id)
+        except ContractRevertError:
+            return None
+        return record if record.issuer_id else None
+
+    def issuer(self, issuer_id: int) -> IssuerRecord | None:
+        try:
+            return self._client.issuer_of(issuer_id)
+        except ContractRevertError:
+            return None
+
+    def issuer_types(self, issuer_id: int) -> list[bytes]:
+        return self._client.issuer_types(issuer_id)
+
+    def body(self, body_id: int) -> BodyRecord | None:
+        try:
+            return self._client.body_of(body_id)
+        except ContractRevertError:
+            return None
