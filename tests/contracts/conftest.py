@@ -170,7 +170,8 @@ class Chain:
         receipt = self.send(
             self.governance.functions.propose(target or self.registry.address, data, deadline), self.governors[0]
         )
-        proposal_id: int = self.governance.events.ProposalCreated().process_receipt(receipt, errors=DISCARD)[0]["args"]["proposalId"]
+        created = self.governance.events.ProposalCreated().process_receipt(receipt, errors=DISCARD)
+        proposal_id: int = created[0]["args"]["proposalId"]
         return proposal_id
 
     def govern(self, call: Any, target: str | None = None) -> Any:
@@ -212,7 +213,8 @@ class Chain:
             body_id, list(types), level, valid_from, valid_until, "did:web:issuer.example", b"\x11" * 32
         )
         receipt = self.send(fn, admin)
-        issuer_id = self.registry.events.IssuerAccredited().process_receipt(receipt, errors=DISCARD)[0]["args"]["issuerId"]
+        accredited = self.registry.events.IssuerAccredited().process_receipt(receipt, errors=DISCARD)
+        issuer_id = accredited[0]["args"]["issuerId"]
         issuer = Issuer(self, body_id, admin, issuer_id, [])
         issuer.add_key()
         return issuer
@@ -238,7 +240,11 @@ class Issuer:
         return key
 
     def anchor(
-        self, root: bytes | None = None, leaf_count: int = 1, ctype: bytes = FORMAL, expires_at: int = 0,
+        self,
+        root: bytes | None = None,
+        leaf_count: int = 1,
+        ctype: bytes = FORMAL,
+        expires_at: int = 0,
         key: LocalAccount | None = None,
     ) -> bytes:
         root = root if root is not None else secrets.token_bytes(32)
