@@ -83,7 +83,8 @@ def decode_revert(exc: BaseException) -> tuple[str, tuple[Any, ...]]:
     if data[:4] not in ERRORS:
         raise AssertionError(f"revert data {data.hex()} matches no custom error in contracts/build")
     name, types = ERRORS[data[:4]]
-    return name, tuple(decode(types, data[4:]))
+    values = decode(types, data[4:])
+    return name, tuple(Web3.to_checksum_address(v) if t == "address" else v for t, v in zip(types, values, strict=True))
 
 
 @dataclass
@@ -318,3 +319,51 @@ def any_chain(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Chain]
 def make_chain() -> Callable[..., Chain]:
     """Build an eth-tester chain with k-of-n governance: make_chain(governors=3, threshold=2)."""
     return lambda governors=1, threshold=1: _eth_tester_chain(governors, threshold)
+
+
+def sign_anchor(
+    key: LocalAccount,
+    registry_address: str,
+    chain_id: int,
+    root: bytes,
+    leaf_count: int,
+    ctype: bytes,
+    expires_at: int,
+    deadline: int,
+) -> tuple[int, bytes, bytes]:
+    """An EIP-712 `Anchor` signature by `key` as (v, r, s), for `anchorBySig`."""
+    from eth_account.messages import encode_typed_data
+
+    message = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Anchor": [
+                {"name": "root", "type": "bytes32"},
+                {"name": "leafCount", "type": "uint32"},
+                {"name": "credentialType", "type": "bytes32"},
+                {"name": "expiresAt", "type": "uint40"},
+                {"name": "deadline", "type": "uint40"},
+            ],
+        },
+        "primaryType": "Anchor",
+        "domain": {
+            "name": "CredentialRegistry",
+            "version": "1",
+            "chainId": chain_id,
+            "verifyingContract": registry_address,
+        },
+        "message": {
+            "root": root,
+            "leafCount": leaf_count,
+            "credentialType": ctype,
+            "expiresAt": expires_at,
+            "deadline": deadline,
+        },
+    }
+    signed = key.sign_message(encode_typed_data(full_message=message))
+    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
