@@ -146,6 +146,14 @@ class Chain:
             return decode_revert(exc)
         raise AssertionError(f"expected a refusal, the call succeeded: {receipt}")
 
+    def call_refused(self, fn: Any) -> tuple[str, tuple[Any, ...]]:
+        """A view call that must revert; return its (custom error name, args)."""
+        try:
+            result = fn.call()
+        except Exception as exc:
+            return decode_revert(exc)
+        raise AssertionError(f"expected a refusal, the call returned {result!r}")
+
     def events(self, receipt: Any, contract: Contract | None = None) -> list[tuple[str, dict[str, Any]]]:
         """(name, args) of every event of ours in a receipt, in order."""
         contracts = [contract] if contract is not None else [self.registry, self.governance]
