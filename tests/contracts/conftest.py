@@ -120,7 +120,10 @@ class Chain:
 
     def advance(self, seconds: int) -> int:
         """Move chain time forward (the next block is at least `seconds` later). Returns the new latest time."""
-        target = self.now() + seconds
+        if self.backend == "eth_tester":  # the pending block may already be ahead (e.g. after a snapshot revert)
+            target = max(self.now(), int(self.w3.eth.get_block("pending")["timestamp"])) + seconds
+        else:
+            target = self.now() + seconds
         if self.backend == "eth_tester":
             self.w3.provider.ethereum_tester.time_travel(target)  # type: ignore[attr-defined]
         else:
