@@ -202,7 +202,9 @@ interface IRegistryAccreditation {
 
     /// @notice The governance contract (the only holder of the governance role).
     function governance() external view returns (address);
-    /// @notice A body (status None: no such body; ids count from 1, so listing stops at the first None).
+    /// @notice How many bodies were ever accredited (ids are 1..bodyCount).
+    function bodyCount() external view returns (uint32);
+    /// @notice A body (status None: no such body; ids count from 1).
     function bodyOf(uint32 bodyId) external view returns (Body memory);
     function bodyTypes(uint32 bodyId) external view returns (bytes32[] memory);
     /// @notice An issuer (status None: no such issuer; ids count from 1). Its body's issuers: IssuerAccredited events.
@@ -210,6 +212,8 @@ interface IRegistryAccreditation {
     function issuerTypes(uint32 issuerId) external view returns (bytes32[] memory);
     function issuerKeys(uint32 issuerId) external view returns (address[] memory);
     function keyOf(address key) external view returns (Key memory);
+    /// @notice A key by its compact id (as stored in anchor records).
+    function keyById(uint32 keyId) external view returns (Key memory);
     /// @notice Whether `key` may anchor `credentialType` now (the exact check `anchor` makes).
     function canAnchor(address key, bytes32 credentialType) external view returns (bool);
     /// @notice The bytes32 credential type behind a compact type id (0 for an unknown id).

@@ -131,6 +131,11 @@ abstract contract RegistryAccreditation is RegistryAccreditationState {
     }
 
     /// @inheritdoc IRegistryAccreditation
+    function bodyCount() external view returns (uint32) {
+        return _bodyTotal();
+    }
+
+    /// @inheritdoc IRegistryAccreditation
     function bodyOf(uint32 bodyId) external view returns (Body memory) {
         return _bodyRef(bodyId);
     }
@@ -160,6 +165,11 @@ abstract contract RegistryAccreditation is RegistryAccreditationState {
         return _keyInfo(key);
     }
 
+
+    /// @inheritdoc IRegistryAccreditation
+    function keyById(uint32 keyId) external view returns (Key memory) {
+        return _keyInfo(_keyAddressOf(keyId));
+    }
 
     /// @inheritdoc IRegistryAccreditation
     function canAnchor(address key, bytes32 credentialType) external view returns (bool) {

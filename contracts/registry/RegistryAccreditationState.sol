@@ -322,6 +322,10 @@ abstract contract RegistryAccreditationState is IRegistryAccreditation {
 
     // ----------------------------------------------------------------------------------------------- for the views
 
+    function _bodyTotal() internal view returns (uint32) {
+        return _bodyCount;
+    }
+
     function _bodyRef(uint32 bodyId) internal view returns (Body storage) {
         return _bodies[bodyId];
     }

@@ -260,4 +260,6 @@ def test_views_show_the_accreditation_path(chain: Chain) -> None:
     assert f.canAnchor(issuer.key.address, FORMAL).call() is True
     assert f.credentialTypeOf(f.typeIdOf(FORMAL).call()).call() == FORMAL
     assert f.governance().call() == c.governance.address
+    assert f.bodyCount().call() == body_id
+    assert f.keyById(key[2]).call() == key
     assert f.bodyOf(999).call()[2] == 0
