@@ -109,18 +109,18 @@ abstract contract RegistryAccreditation is RegistryAccreditationState {
         returns (uint32 newKeyId)
     {
         Issuer storage i = _authoriseIssuer(issuerId);
-        _moveKeyEnd(issuerId, i, oldKey, switchAt, false);
+        _moveKeyEndAndSync(issuerId, i, oldKey, switchAt, false);
         newKeyId = _addKey(issuerId, i, newKey, switchAt, OPEN_END);
     }
 
     /// @inheritdoc IRegistryAccreditation
     function retireIssuerKey(uint32 issuerId, address key, uint40 retiredAt) external {
-        _moveKeyEnd(issuerId, _authoriseIssuer(issuerId), key, retiredAt, false);
+        _moveKeyEndAndSync(issuerId, _authoriseIssuer(issuerId), key, retiredAt, false);
     }
 
     /// @inheritdoc IRegistryAccreditation
     function cutOffIssuerKey(uint32 issuerId, address key, uint40 cutoff) external {
-        _moveKeyEnd(issuerId, _authoriseIssuer(issuerId), key, cutoff, true);
+        _moveKeyEndAndSync(issuerId, _authoriseIssuer(issuerId), key, cutoff, true);
     }
 
     // ----------------------------------------------------------------------------------------------- views
