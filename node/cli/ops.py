@@ -16,7 +16,7 @@ from eth_account.signers.local import LocalAccount
 
 from node.chain import devnet as devnet_mod
 from node.chain.client import connect
-from node.chain.deploy import Manifest, deploy
+from node.chain.deploy import Manifest, check_manifest, deploy, read_manifest
 from node.cli._app import app, devnet_app, err, friendly, out
 from node.config import Settings, get_settings
 from node.errors import ConfigurationError, DeploymentError, DevnetError
@@ -134,6 +134,11 @@ def deploy_cmd(
     ensure_writable(settings.data_dir)
     url = rpc_url or settings.rpc_url or _devnet_url(settings)
     w3 = connect(url, settings.rpc_timeout_s)
+    existing = None if fresh else read_manifest(settings.manifest_path)
+    if existing is not None:  # checked before any key is needed: a stale manifest is the first thing to say
+        check_manifest(w3, existing, settings.manifest_path)
+        _print_manifest(existing, False)
+        return
     on_devnet = w3.eth.chain_id == settings.chain_id  # our devnet's own chain id: its public dev key may deploy
     manifest, now = deploy(
         w3, _deployer(settings, on_devnet), settings.manifest_path, settings.artifacts_dir, fresh=fresh

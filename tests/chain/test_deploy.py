@@ -69,7 +69,7 @@ def test_a_reset_chain_is_detected(tmp_path: Path, data_dir: Path) -> None:
     devnet.stop()
     devnet = start_devnet(tmp_path / "devnet", snapshot_interval_s=None)
     try:
-        with pytest.raises(DeploymentError, match="no code .* credreg deploy --fresh"):
+        with pytest.raises(DeploymentError, match=r"no code.*credreg deploy --fresh"):
             deploy(connect(devnet.url), DEV, data_dir / "deployment.json", ARTIFACTS)
         manifest, now = deploy(connect(devnet.url), DEV, data_dir / "deployment.json", ARTIFACTS, fresh=True)
         assert now and manifest.registry
