@@ -16,8 +16,10 @@ $(PY_STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $@
 
+# `npm ci` refuses this lock: the registry reachable here lacks anvil's other-platform optional binaries, so the lock
+# cannot list them. `npm install --no-save` installs exactly the locked versions and never rewrites the lock.
 $(JS_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --no-save --loglevel=error
 	@touch $@
 
 run: setup  ## start the devnet, deploy, serve the API on 127.0.0.1:8000 (Ctrl-C stops everything)

@@ -28,7 +28,8 @@ def test_run_serves_healthz_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     env |= {"CREDREG_DATA_DIR": str(tmp_path / "data"), "CREDREG_API_PORT": str(port), "CREDREG_DEVNET_PORT": "0"}
     log = tmp_path / "run.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "node.cli", "run"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        cmd = [sys.executable, "-m", "node.cli", "run"]
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         health = None
         deadline = time.monotonic() + 90

@@ -51,6 +51,8 @@ def test_recompiling_reproduces_the_committed_bytecode(tmp_path: Path) -> None:
 
 def test_a_compile_error_is_reported_with_solcs_message(tmp_path: Path) -> None:
     source = tmp_path / "Broken.sol"
-    source.write_text("// SPDX-License-Identifier: Apache-2.0\npragma solidity 0.8.37;\ncontract Broken { uint x = ; }\n")
+    source.write_text(
+        "// SPDX-License-Identifier: Apache-2.0\npragma solidity 0.8.37;\ncontract Broken { uint x = ; }\n"
+    )
     with pytest.raises(CompilerError, match="Broken"):
         compiler.compile_sources([source])

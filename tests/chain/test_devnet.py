@@ -103,5 +103,5 @@ def test_unwritable_data_dir_is_one_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     devnet = Devnet(blocker / "devnet", NODE_MODULES, DEVNET_CHAIN_ID, port=0)
-    with pytest.raises(ConfigurationError, match="not writable.*CREDREG_DATA_DIR"):
+    with pytest.raises(ConfigurationError, match=r"not writable.*CREDREG_DATA_DIR"):
         devnet.start()

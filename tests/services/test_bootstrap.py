@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from eth_account import Account
 
@@ -30,5 +28,3 @@ def test_demo_issuer_is_accredited_once_and_gets_a_fresh_key_each_time(anvil: De
         assert node.store.get_issuer(first.issuer_id).signer_address == first.signer
     finally:
         node.close()
-
-
