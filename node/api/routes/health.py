@@ -1,15 +1,48 @@
-"""Liveness: chain id, latest block and the registry address this node serves."""
+"""Operations: liveness, readiness and Prometheus metrics."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import CollectorRegistry
 
-from node.api.deps import HealthDep
-from node.services.health import Health
+from node.api.deps import HealthDep, NodeDep
+from node.api.errors import ErrorBody
+from node.services.health import Health, NodeCollector, Readiness
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", summary="Liveness and chain facts")
+@router.get(
+    "/healthz",
+    summary="Liveness and chain facts",
+    responses={503: {"model": ErrorBody, "description": "The chain does not answer."}},
+)
 def healthz(service: HealthDep) -> Health:
     return service.health()
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness: chain reachable, contracts present, indexer caught up",
+    responses={503: {"model": Readiness, "description": "Not ready: the failing checks say why."}},
+)
+def readyz(service: HealthDep) -> JSONResponse:
+    readiness: Readiness = service.readiness()
+    return JSONResponse(readiness.model_dump(), status_code=200 if readiness.ready else 503)
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format."}},
+)
+def metrics(request: Request, node: NodeDep) -> Response:
+    registry: CollectorRegistry | None = getattr(request.app.state, "metrics_registry", None)
+    if registry is None:
+        registry = CollectorRegistry()
+        registry.register(NodeCollector(node))
+        request.app.state.metrics_registry = registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
