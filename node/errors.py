@@ -159,3 +159,48 @@ class TransactionRevertedError(ContractRevertError):
         super().__init__(detail, error_name, args)
         self.tx_hash = tx_hash
         self.block_number = block_number
+
+
+# --- lifecycle and governance (node/services/lifecycle.py, node/services/governance.py) ----------------------------
+
+
+class CredentialNotAnchoredError(ConflictError):
+    """A lifecycle act named a credential or batch that is not anchored yet (still pending, batched or failed)."""
+
+    status_code = 409
+
+
+class InvalidTransitionError(ContractRevertError):
+    """The contract refused a lifecycle act from the current status (e.g. revoking twice, reinstating an active one)."""
+
+    status_code = 409
+
+
+class AccreditationStateError(ContractRevertError):
+    """The contract refused an accreditation act from the current status of the body, issuer or key."""
+
+    status_code = 409
+
+
+class ProposalStateError(ContractRevertError):
+    """A governance proposal cannot take this step now (expired, executed, approved already, too few approvals)."""
+
+    status_code = 409
+
+
+class ContractForbiddenError(ContractRevertError):
+    """The contract refused the acting key: it may not do this (not a governor, not the body admin, key not valid)."""
+
+    status_code = 403
+
+
+class ContractInputError(ContractRevertError):
+    """The contract refused the arguments (scope, level or window outside what the grantor holds, a bad window)."""
+
+    status_code = 422
+
+
+class ContractNotFoundError(ContractRevertError):
+    """The contract does not know the body, issuer, key, root or proposal named."""
+
+    status_code = 404

@@ -17,6 +17,7 @@ from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
+from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from node.chain.client import REVERT_ERRORS, decode_revert, load_artifact
@@ -112,6 +113,18 @@ class BodyRecord:
     metadata_uri: str
 
 
+@dataclass(frozen=True)
+class ProposalRecord:
+    proposal_id: int
+    proposer: str
+    target: str
+    deadline: int
+    executed: bool
+    data: bytes
+    approvals: int
+    """Approvals by current governors."""
+
+
 def type_id(name: str) -> bytes:
     """The bytes32 id of a credential type on chain: keccak256("credreg:type:<name>")."""
     return keccak(text=f"credreg:type:{name}")
@@ -202,3 +215,92 @@ class RegistryClient:
         if int(self.view(self.governance.functions.threshold().call)) <= 1:
             tm.transact(Call.of(self.governance.functions.execute(proposal_id)))
         return proposal_id
+
+    # --- governance and accreditation (node/services/governance.py, node/services/lifecycle.py) -------------------
+
+    def registry_fn(self, name: str, *args: Any) -> ContractFunction:
+        """A bound registry function ``name(*args)`` (encoded locally; nothing is sent)."""
+        fn: ContractFunction = self.registry.get_function_by_name(name)(*args)
+        return fn
+
+    def governance_fn(self, name: str, *args: Any) -> ContractFunction:
+        """A bound governance function ``name(*args)`` (encoded locally; nothing is sent)."""
+        fn: ContractFunction = self.governance.get_function_by_name(name)(*args)
+        return fn
+
+    def preflight_as_governance(self, fn: ContractFunction) -> None:
+        """Simulate ``fn`` as the governance contract would execute it: a refusal raises before anything is proposed."""
+        self.view(lambda: fn.call({"from": self.governance.address}))
+
+    def propose(self, tm: TxManager, fn: ContractFunction, deadline: int) -> tuple[int, TxReceipt]:
+        """Propose ``fn`` (approved by the proposer); returns (proposal id, receipt)."""
+        target = Web3.to_checksum_address(fn.address)
+        receipt = tm.transact(
+            Call.of(self.governance.functions.propose(target, fn._encode_transaction_data(), deadline))
+        )
+        events = self.governance.events.ProposalCreated().process_receipt(receipt, errors=DISCARD)
+        return int(events[0]["args"]["proposalId"]), receipt
+
+    def approve_proposal(self, tm: TxManager, proposal_id: int) -> TxReceipt:
+        return tm.transact(Call.of(self.governance.functions.approve(proposal_id)))
+
+    def execute_proposal(self, tm: TxManager, proposal_id: int) -> TxReceipt:
+        return tm.transact(Call.of(self.governance.functions.execute(proposal_id)))
+
+    def proposal_count(self) -> int:
+        return int(self.view(self.governance.functions.proposalCount().call))
+
+    def proposal_of(self, proposal_id: int) -> ProposalRecord:
+        r = self.view(lambda: self.governance.functions.proposalOf(proposal_id).call())
+        approvals = int(self.view(lambda: self.governance.functions.approvalCount(proposal_id).call()))
+        return ProposalRecord(proposal_id, r[0], r[1], int(r[2]), bool(r[3]), bytes(r[4]), approvals)
+
+    def has_approved(self, proposal_id: int, governor: str) -> bool:
+        fn = self.governance.functions.hasApproved(proposal_id, Web3.to_checksum_address(governor))
+        return bool(self.view(fn.call))
+
+    def governors(self) -> list[str]:
+        return [str(a) for a in self.view(self.governance.functions.governors().call)]
+
+    def threshold(self) -> int:
+        return int(self.view(self.governance.functions.threshold().call))
+
+    def is_governor(self, account: str) -> bool:
+        return bool(self.view(self.governance.functions.isGovernor(Web3.to_checksum_address(account)).call))
+
+    def decode_call(self, target: str, data: bytes) -> tuple[str, dict[str, Any]] | None:
+        """(function name, arguments) of calldata for the registry or governance; None for another target/data."""
+        contract = {self.registry.address.lower(): self.registry, self.governance.address.lower(): self.governance}.get(
+            target.lower()
+        )
+        if contract is None:
+            return None
+        try:
+            fn, params = contract.decode_function_input(data)
+        except ValueError:
+            return None
+        return str(fn.abi_element_identifier).partition("(")[0], dict(params)
+
+    def body_count(self) -> int:
+        return int(self.view(self.registry.functions.bodyCount().call))
+
+    def body_types(self, body_id: int) -> list[bytes]:
+        return [bytes(t) for t in self.view(lambda: self.registry.functions.bodyTypes(body_id).call())]
+
+    def status_of(self, root: bytes, credential_hash: bytes, proof: list[bytes]) -> tuple[CredentialStatus, int, int]:
+        """Effective status now of (root, credential): (status, reason code, since)."""
+        status, reason, since = self.view(lambda: self.registry.functions.statusOf(root, credential_hash, proof).call())
+        return CredentialStatus(status), int(reason), int(since)
+
+    def registry_events(self, receipt: TxReceipt, name: str) -> list[dict[str, Any]]:
+        """The arguments of every registry event ``name`` in ``receipt`` (e.g. a governance execute's receipt)."""
+        event = self.registry.events[name]()
+        return [
+            dict(e["args"])
+            for e in event.process_receipt(receipt, errors=DISCARD)
+            if e["address"] == self.registry.address
+        ]
+
+    def latest_timestamp(self) -> int:
+        """The latest block's timestamp: the chain's "now" (windows and cut-offs are compared with it)."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
