@@ -25,6 +25,7 @@ def healthz(service: HealthDep) -> Health:
 
 @router.get(
     "/readyz",
+    response_model=Readiness,
     summary="Readiness: chain reachable, contracts present, indexer caught up",
     responses={503: {"model": Readiness, "description": "Not ready: the failing checks say why."}},
 )
