@@ -204,3 +204,19 @@ class ContractNotFoundError(ContractRevertError):
     """The contract does not know the body, issuer, key, root or proposal named."""
 
     status_code = 404
+
+
+# --- issuance over HTTP (node/services/issuance.py, node/cli/issue.py) ----------------------------------------------
+
+
+class PayloadTooLargeError(RegistryError):
+    """A request carries more than the node accepts at once (e.g. over 10,000 credentials); the detail names the
+    limit."""
+
+    status_code = 413
+
+
+class ApiError(RegistryError):
+    """A CLI command could not reach the node's HTTP API, or the API refused the request (its detail is repeated)."""
+
+    status_code = 502
