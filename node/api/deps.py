@@ -6,10 +6,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from node.api.auth import get_principal, require_admin, require_governor, require_issuer, require_issuer_reader
 from node.runtime import Node
 from node.services.governance import GovernanceService
 from node.services.health import HealthService
+from node.services.issuance import IssuanceService
 from node.services.lifecycle import LifecycleService
+from node.store import Principal
 
 
 def get_node(request: Request) -> Node:
@@ -39,3 +42,23 @@ def get_lifecycle_service(node: NodeDep) -> LifecycleService:
 
 
 LifecycleDep = Annotated[LifecycleService, Depends(get_lifecycle_service)]
+
+
+# --- who is calling (node/api/auth.py) ------------------------------------------------------------------------------
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+"""Any valid API key (a store key, or CREDREG_ADMIN_API_KEY as admin); else 401."""
+IssuerDep = Annotated[Principal, Depends(require_issuer)]
+"""An issuer key whose issuer is active on this node (to issue); else 403."""
+IssuerReaderDep = Annotated[Principal, Depends(require_issuer_reader)]
+"""An issuer key, also of a suspended issuer (to read its own credentials); else 403."""
+AdminDep = Annotated[Principal, Depends(require_admin)]
+GovernorDep = Annotated[Principal, Depends(require_governor)]
+"""A governor or admin key; else 403."""
+
+
+def get_issuance_service(node: NodeDep) -> IssuanceService:
+    return IssuanceService(node)
+
+
+IssuanceDep = Annotated[IssuanceService, Depends(get_issuance_service)]
