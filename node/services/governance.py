@@ -330,6 +330,18 @@ class ProposalView(ApiModel):
 class ChainAct(ApiModel):
     """What a write did on chain: executed (tx hash and block), or proposed and waiting for approvals."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "via": "governance",
+                "executed": True,
+                "txHash": "0x7d1e0c…",
+                "blockNumber": 4821,
+                "proposal": None,
+            }
+        }
+    )
+
     via: Via = Field(description="Which key acted: governance (a proposal), the body admin's key, or the issuer's key.")
     executed: bool = Field(description="True when the change is on chain; false while a proposal awaits approvals.")
     tx_hash: str | None = Field(description="The transaction that made the change (or the last one sent).")
@@ -448,6 +460,19 @@ class IssuerDetail(IssuerView):
 class AccreditedIssuer(ApiModel):
     """The outcome of accrediting (or registering) an issuer."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "issuerId": 3,
+                "act": {"via": "body-admin", "executed": True, "txHash": "0x5e…", "blockNumber": 310},
+                "keyAct": {"via": "body-admin", "executed": True, "txHash": "0x9a…", "blockNumber": 311},
+                "registered": True,
+                "apiKey": "crk_Yq3…",
+                "nextStep": None,
+            }
+        }
+    )
+
     issuer_id: int | None = Field(description="null while the accreditation proposal awaits approvals.")
     act: ChainAct
     key_act: ChainAct | None = Field(description="Adding its signing key (null when it already was one).")
@@ -459,6 +484,17 @@ class AccreditedIssuer(ApiModel):
 
 
 class AccreditedBody(ApiModel):
+    """The outcome of accrediting a body: its id once executed, or the pending proposal."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "bodyId": 2,
+                "act": {"via": "governance", "executed": True, "txHash": "0x41…", "blockNumber": 120},
+            }
+        }
+    )
+
     body_id: int | None = Field(description="null while the proposal awaits approvals.")
     act: ChainAct
 

@@ -14,7 +14,7 @@ The optional ``note`` never goes on chain (POPIA: no personal data on chain).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from pydantic import ConfigDict, Field
 from web3.contract.contract import ContractFunction
@@ -24,26 +24,44 @@ from node.runtime import Node
 from node.services.governance import ApiModel, ChainAct, GovernanceService, Via, status_word
 from node.store.records import ApiKeyRole, Batch, BatchStatus, Credential, CredentialStatus, IssuerStatus, Principal
 
+
+class ReasonCode(IntEnum):
+    """Why a credential's status changed: recorded on chain as a uint16 next to the status."""
+
+    ISSUED_IN_ERROR = 1
+    FRAUD = 2
+    DATA_CORRECTION = 3
+    DISCIPLINARY = 4
+    ADMINISTRATIVE_HOLD = 5
+    UNDER_INVESTIGATION = 6
+    HOLD_LIFTED = 7
+    RESULT_CHANGED = 8
+    REISSUED = 9
+    ACCREDITATION_WITHDRAWN = 10
+    LEARNER_REQUEST = 11
+    OTHER = 99
+
+
 REASON_CODES: dict[int, str] = {
-    1: "issued in error",
-    2: "fraud or misrepresentation",
-    3: "data correction (a corrected credential replaces it)",
-    4: "disciplinary action",
-    5: "administrative hold (e.g. unpaid fees, a pending appeal)",
-    6: "under investigation",
-    7: "hold lifted / investigation closed",
-    8: "assessment result changed (re-marking, appeal upheld)",
-    9: "replaced by an upgraded or re-issued credential",
-    10: "issuer's accreditation withdrawn for this credential",
-    11: "at the learner's request",
-    99: "other (explained in the off-chain note)",
+    ReasonCode.ISSUED_IN_ERROR: "issued in error",
+    ReasonCode.FRAUD: "fraud or misrepresentation",
+    ReasonCode.DATA_CORRECTION: "data correction (a corrected credential replaces it)",
+    ReasonCode.DISCIPLINARY: "disciplinary action",
+    ReasonCode.ADMINISTRATIVE_HOLD: "administrative hold (e.g. unpaid fees, a pending appeal)",
+    ReasonCode.UNDER_INVESTIGATION: "under investigation",
+    ReasonCode.HOLD_LIFTED: "hold lifted / investigation closed",
+    ReasonCode.RESULT_CHANGED: "assessment result changed (re-marking, appeal upheld)",
+    ReasonCode.REISSUED: "replaced by an upgraded or re-issued credential",
+    ReasonCode.ACCREDITATION_WITHDRAWN: "issuer's accreditation withdrawn for this credential",
+    ReasonCode.LEARNER_REQUEST: "at the learner's request",
+    ReasonCode.OTHER: "other (explained in the off-chain note)",
 }
-"""The reason codes the node accepts (uint16 on chain). Verifiers show the text next to the status."""
+"""What each reason code means (verifiers show the text next to the status)."""
 
 
 def reason_table() -> str:
     """The table as one line per code (for OpenAPI descriptions and CLI help)."""
-    return "; ".join(f"{code} = {text}" for code, text in REASON_CODES.items())
+    return "; ".join(f"{int(code)} = {text}" for code, text in REASON_CODES.items())
 
 
 class LifecycleAction(StrEnum):
@@ -151,6 +169,7 @@ class LifecycleService:
         note: str | None = None,
         replacement_id: str | None = None,
     ) -> LifecycleResult:
+        self._check_actor(actor)
         reason = self._reason(reason_code)
         self._check_replacement_given(action, replacement_id, "replacementId")
         credential = self._node.store.get_credential(credential_id, actor.issuer_id)
@@ -215,6 +234,7 @@ class LifecycleService:
         note: str | None = None,
         replacement_batch_id: int | None = None,
     ) -> LifecycleResult:
+        self._check_actor(actor)
         reason = self._reason(reason_code)
         self._check_replacement_given(action, replacement_batch_id, "replacementBatchId")
         batch = self._batch(actor, batch_id)
@@ -288,16 +308,22 @@ class LifecycleService:
             )
         return batch
 
+    def _check_actor(self, actor: Actor) -> None:
+        """An issuer acts only while active on this node (checked before anything is looked up or sent)."""
+        if actor.issuer_id is None:
+            return
+        issuer = self._node.store.get_issuer(actor.issuer_id)
+        if issuer.status is not IssuerStatus.ACTIVE:
+            raise ForbiddenError(
+                f"issuer {actor.issuer_id} is {issuer.status.value}: it cannot change credentials now; ask governance "
+                "(a governor key) to act, or have the issuer reinstated first."
+            )
+
     def _send(self, actor: Actor, issuer_id: int, fn: ContractFunction, subject: str) -> ChainAct:
         if actor.is_governance:
             act, _ = self._governance.act(fn, subject=subject)
             return act
         issuer = self._node.store.get_issuer(issuer_id)
-        if issuer.status is not IssuerStatus.ACTIVE:
-            raise ForbiddenError(
-                f"issuer {issuer_id} is {issuer.status.value}: it cannot change credentials now; ask governance "
-                "(a governor key) to act, or have the issuer reinstated first."
-            )
         signers = self._node.signers
         tm = signers.manager(signers.account_for(issuer.signer_address, issuer.keystore_path))
         act, _ = self._governance.act(fn, direct=tm, via=Via.ISSUER_KEY, subject=subject)
@@ -310,6 +336,7 @@ __all__ = [
     "LifecycleAction",
     "LifecycleResult",
     "LifecycleService",
+    "ReasonCode",
     "Scope",
     "reason_table",
 ]

@@ -1,0 +1,235 @@
+"""Accreditation bodies and k-of-n governance proposals (governor/admin keys; reads with any key).
+
+Governance acts are proposed by the node's governor key. With k == 1 they execute at once (200/201); with k > 1
+the proposal waits (202) until other governors approve it on their nodes (``.../approve`` executes it when the
+approval reaches k).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from node.api.deps import GovernanceDep, GovernorDep, PrincipalDep
+from node.api.errors import ErrorBody
+from node.api.routes.issuers import (
+    AUTH_ERRORS,
+    WRITE_ERRORS,
+    AccreditationActRequest,
+    Address,
+    ApiRequest,
+    Moment,
+    TypeName,
+    epoch,
+    pending_as_202,
+)
+from node.services.governance import (
+    DEFAULT_TTL_S,
+    AccreditationAction,
+    AccreditedBody,
+    BodyView,
+    ChainAct,
+    ProposalState,
+    ProposalView,
+)
+
+router = APIRouter(prefix="/v1", tags=["governance"])
+
+BodyId = Annotated[int, Path(ge=1, le=2**32 - 1, description="The body's on-chain id.")]
+ProposalId = Annotated[int, Path(ge=1, le=2**62, description="The proposal's id.")]
+WRITE_202: dict[int | str, dict[str, Any]] = {
+    **WRITE_ERRORS,
+    202: {"model": ChainAct, "description": "Proposed; waits for other governors' approvals."},
+}
+
+
+class AccreditBodyRequest(ApiRequest):
+    """Accredit an accreditation body (a quality council, a sector authority) for a scope."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "admin": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+                "credentialTypes": ["formal-qualification", "micro-credential", "recognition-of-prior-learning"],
+                "maxLevel": 10,
+                "metadataUri": "did:web:quality-council.example",
+            }
+        }
+    )
+
+    admin: Address = Field(description="The account that acts for the body (accredits its issuers).")
+    credential_types: list[TypeName] = Field(min_length=1, max_length=64)
+    max_level: int = Field(ge=1, le=255)
+    metadata_uri: str = Field(min_length=1, max_length=500)
+    valid_from: Moment | None = Field(default=None, description="Default: now.")
+    valid_until: Moment | None = Field(default=None, description="Default: open-ended.")
+
+
+class ProposeRequest(ApiRequest):
+    """Propose any state-changing call of the registry or of governance itself (e.g. add a governor, change k)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "target": "governance",
+                "function": "addGovernor",
+                "args": ["0x90F79bf6EB2c4f870365E785982E1f101E93b906"],
+            }
+        }
+    )
+
+    target: str = Field(pattern="^(registry|governance)$", description="'registry' or 'governance'.")
+    function: str = Field(min_length=1, max_length=64, pattern="^[A-Za-z][A-Za-z0-9]*$")
+    args: list[Any] = Field(default_factory=list, max_length=16, description="Arguments in ABI order (JSON).")
+    ttl_seconds: int = Field(default=DEFAULT_TTL_S, ge=60, le=365 * 24 * 3600, description="Until the deadline.")
+
+
+class ApproveRequest(ApiRequest):
+    model_config = ConfigDict(json_schema_extra={"example": {"execute": True}})
+
+    execute: bool = Field(default=True, description="Execute at once when this approval reaches k.")
+
+
+DEFAULT_APPROVAL = ApproveRequest()
+
+
+class ProposalList(BaseModel):
+    """Proposals, oldest first."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        json_schema_extra={"example": {"items": [ProposalView.model_json_schema()["example"]]}},
+    )
+
+    items: list[ProposalView]
+
+
+# --- bodies --------------------------------------------------------------------------------------------------------
+
+
+@router.get("/bodies", summary="List accreditation bodies", responses=AUTH_ERRORS)
+def list_bodies(_: PrincipalDep, service: GovernanceDep) -> list[BodyView]:
+    """Every body ever accredited, with its status and scope."""
+    return service.bodies()
+
+
+@router.get(
+    "/bodies/{body_id}",
+    summary="An accreditation body",
+    responses={**AUTH_ERRORS, 404: {"model": ErrorBody, "description": "No such body."}},
+)
+def show_body(body_id: BodyId, _: PrincipalDep, service: GovernanceDep) -> BodyView:
+    return service.body(body_id)
+
+
+@router.post(
+    "/bodies",
+    summary="Accredit a body (governance)",
+    status_code=status.HTTP_201_CREATED,
+    responses={**WRITE_ERRORS, 202: {"model": AccreditedBody, "description": "Waits for approvals."}},
+)
+def accredit_body(
+    body: AccreditBodyRequest, _: GovernorDep, service: GovernanceDep, response: Response
+) -> AccreditedBody:
+    """Proposed by the node's governor key; executed at once when k == 1, else returned as a pending proposal."""
+    result = service.accredit_body(
+        body.admin,
+        body.credential_types,
+        body.max_level,
+        body.metadata_uri,
+        valid_from=epoch(body.valid_from),
+        valid_until=epoch(body.valid_until),
+    )
+    pending_as_202(response, result.act, status.HTTP_201_CREATED)
+    return result
+
+
+def _body_act(
+    service: GovernanceDep, body_id: int, action: AccreditationAction, body: AccreditationActRequest, r: Response
+) -> ChainAct:
+    act = service.body_act(body_id, action, body.reason_code)
+    pending_as_202(r, act)
+    return act
+
+
+@router.post("/bodies/{body_id}/suspend", summary="Suspend a body (governance)", responses=WRITE_202)
+def suspend_body(
+    body_id: BodyId, body: AccreditationActRequest, _: GovernorDep, service: GovernanceDep, r: Response
+) -> ChainAct:
+    """Stops the body's issuers from anchoring from now on (not retroactive)."""
+    return _body_act(service, body_id, AccreditationAction.SUSPEND, body, r)
+
+
+@router.post("/bodies/{body_id}/reinstate", summary="Reinstate a suspended body (governance)", responses=WRITE_202)
+def reinstate_body(
+    body_id: BodyId, body: AccreditationActRequest, _: GovernorDep, service: GovernanceDep, r: Response
+) -> ChainAct:
+    return _body_act(service, body_id, AccreditationAction.REINSTATE, body, r)
+
+
+@router.post("/bodies/{body_id}/withdraw", summary="Withdraw a body's accreditation (final)", responses=WRITE_202)
+def withdraw_body(
+    body_id: BodyId, body: AccreditationActRequest, _: GovernorDep, service: GovernanceDep, r: Response
+) -> ChainAct:
+    return _body_act(service, body_id, AccreditationAction.WITHDRAW, body, r)
+
+
+# --- proposals -----------------------------------------------------------------------------------------------------
+
+
+@router.get("/governance/proposals", summary="List governance proposals", responses=AUTH_ERRORS)
+def list_proposals(
+    _: GovernorDep,
+    service: GovernanceDep,
+    state: Annotated[ProposalState | None, Query(description="Only proposals in this state.")] = None,
+) -> ProposalList:
+    return ProposalList(items=service.proposals(state))
+
+
+@router.get(
+    "/governance/proposals/{proposal_id}",
+    summary="A governance proposal",
+    responses={**AUTH_ERRORS, 404: {"model": ErrorBody, "description": "No such proposal."}},
+)
+def show_proposal(proposal_id: ProposalId, _: GovernorDep, service: GovernanceDep) -> ProposalView:
+    return service.proposal(proposal_id)
+
+
+@router.post(
+    "/governance/proposals",
+    summary="Propose a governance call",
+    status_code=status.HTTP_201_CREATED,
+    responses=WRITE_202,
+)
+def propose(body: ProposeRequest, _: GovernorDep, service: GovernanceDep, response: Response) -> ChainAct:
+    """The node's governor key proposes (and so approves); executed at once when that already makes k."""
+    act = service.propose(body.target, body.function, body.args, body.ttl_seconds)
+    pending_as_202(response, act, status.HTTP_201_CREATED)
+    return act
+
+
+@router.post("/governance/proposals/{proposal_id}/approve", summary="Approve a proposal", responses=WRITE_202)
+def approve(
+    proposal_id: ProposalId,
+    _: GovernorDep,
+    service: GovernanceDep,
+    response: Response,
+    body: ApproveRequest = DEFAULT_APPROVAL,
+) -> ChainAct:
+    """Approve with the node's governor key; the proposal executes when this approval reaches k (unless
+    ``execute`` is false)."""
+    act = service.approve(proposal_id, execute=body.execute)
+    pending_as_202(response, act)
+    return act
+
+
+@router.post(
+    "/governance/proposals/{proposal_id}/execute", summary="Execute an approved proposal", responses=WRITE_ERRORS
+)
+def execute(proposal_id: ProposalId, _: GovernorDep, service: GovernanceDep) -> ChainAct:
+    """Any governor may execute once k governors approved it, before its deadline."""
+    return service.execute(proposal_id)

@@ -1,0 +1,188 @@
+"""Revoke, suspend, reinstate or supersede an anchored credential, or a whole batch (its Merkle root).
+
+An issuer key acts with the issuer's own signing key on its own credentials; a governor or admin key acts through
+governance (executed at once with k == 1: 200; waiting for other governors' approvals otherwise: 202).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from node.api.deps import LifecycleDep, PrincipalDep
+from node.api.errors import ErrorBody
+from node.services.lifecycle import Actor, LifecycleAction, LifecycleResult, ReasonCode, reason_table
+
+router = APIRouter(prefix="/v1", tags=["lifecycle"])
+
+
+CredentialId = Annotated[str, Path(min_length=1, max_length=100, description="The id the node returned on issue.")]
+BatchId = Annotated[int, Path(ge=1, le=2**62, description="The batch id (GET /v1/credentials/{id} shows it).")]
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No API key, or an unknown / revoked one."},
+    403: {"model": ErrorBody, "description": "The key may not act on this (e.g. a suspended issuer)."},
+    404: {"model": ErrorBody, "description": "No such credential or batch for this issuer."},
+    409: {
+        "model": ErrorBody,
+        "description": "Not anchored yet (wait until GET shows 'anchored'), or an invalid transition "
+        "(revoking twice, reinstating an active credential): the detail says which.",
+    },
+    502: {"model": ErrorBody, "description": "The chain refused the transaction."},
+    503: {"model": ErrorBody, "description": "The chain is unreachable; retry later."},
+}
+PENDING: dict[int | str, dict[str, Any]] = {
+    202: {"model": LifecycleResult, "description": "Proposed through governance; waits for other governors' approvals."}
+}
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class LifecycleRequest(_Body):
+    """Revoke, suspend or reinstate: why (a reason code) and an optional note kept off chain."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"reasonCode": 2, "note": "Committee decision 2026-11-20"}})
+
+    reason_code: ReasonCode = Field(description=f"Why, as a code recorded on chain: {reason_table()}.")
+    note: str | None = Field(
+        default=None, max_length=2000, description="Free text for your records: never sent to the chain."
+    )
+
+
+class SupersedeRequest(LifecycleRequest):
+    """Supersede a credential by another anchored credential of the same issuer (e.g. a corrected one)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"reasonCode": 3, "replacementId": "7c0d9a4e-2b1f-4e39-9d8c-0b0c2b9e7f11", "note": "name fixed"}
+        }
+    )
+
+    replacement_id: str = Field(min_length=1, max_length=100, description="The replacing credential's id.")
+
+
+class BatchSupersedeRequest(LifecycleRequest):
+    """Supersede a whole batch by another anchored batch of the same issuer."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"reasonCode": 9, "replacementBatchId": 42}})
+
+    replacement_batch_id: int = Field(ge=1, le=2**62, description="The replacing batch's id.")
+
+
+def _respond(response: Response, result: LifecycleResult) -> LifecycleResult:
+    if not result.act.executed:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return result
+
+
+def _credential(
+    service: LifecycleDep,
+    principal: PrincipalDep,
+    response: Response,
+    credential_id: str,
+    action: LifecycleAction,
+    body: LifecycleRequest,
+) -> LifecycleResult:
+    replacement = body.replacement_id if isinstance(body, SupersedeRequest) else None
+    result = service.act_on_credential(
+        Actor.of(principal),
+        credential_id,
+        action,
+        int(body.reason_code),
+        note=body.note,
+        replacement_id=replacement,
+    )
+    return _respond(response, result)
+
+
+def _batch(
+    service: LifecycleDep,
+    principal: PrincipalDep,
+    response: Response,
+    batch_id: int,
+    action: LifecycleAction,
+    body: LifecycleRequest,
+) -> LifecycleResult:
+    replacement = body.replacement_batch_id if isinstance(body, BatchSupersedeRequest) else None
+    result = service.act_on_batch(
+        Actor.of(principal),
+        batch_id,
+        action,
+        int(body.reason_code),
+        note=body.note,
+        replacement_batch_id=replacement,
+    )
+    return _respond(response, result)
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {**PENDING, **ERRORS}
+
+
+@router.post("/credentials/{credential_id}/revoke", summary="Revoke a credential (final)", responses=RESPONSES)
+def revoke_credential(
+    credential_id: CredentialId, body: LifecycleRequest, principal: PrincipalDep, service: LifecycleDep, r: Response
+) -> LifecycleResult:
+    """Revoke one anchored credential for good. Verifiers see it revoked from the block in the reply."""
+    return _credential(service, principal, r, credential_id, LifecycleAction.REVOKE, body)
+
+
+@router.post("/credentials/{credential_id}/suspend", summary="Suspend a credential", responses=RESPONSES)
+def suspend_credential(
+    credential_id: CredentialId, body: LifecycleRequest, principal: PrincipalDep, service: LifecycleDep, r: Response
+) -> LifecycleResult:
+    """Suspend one anchored credential until it is reinstated (e.g. an administrative hold)."""
+    return _credential(service, principal, r, credential_id, LifecycleAction.SUSPEND, body)
+
+
+@router.post("/credentials/{credential_id}/reinstate", summary="Reinstate a suspended credential", responses=RESPONSES)
+def reinstate_credential(
+    credential_id: CredentialId, body: LifecycleRequest, principal: PrincipalDep, service: LifecycleDep, r: Response
+) -> LifecycleResult:
+    """Lift a suspension. Only a suspended credential can be reinstated (revocation is final)."""
+    return _credential(service, principal, r, credential_id, LifecycleAction.REINSTATE, body)
+
+
+@router.post("/credentials/{credential_id}/supersede", summary="Supersede a credential by another", responses=RESPONSES)
+def supersede_credential(
+    credential_id: CredentialId, body: SupersedeRequest, principal: PrincipalDep, service: LifecycleDep, r: Response
+) -> LifecycleResult:
+    """Mark a credential replaced by another anchored credential of the same issuer (final). Verifiers are pointed
+    at the replacement."""
+    return _credential(service, principal, r, credential_id, LifecycleAction.SUPERSEDE, body)
+
+
+@router.post("/batches/{batch_id}/revoke", summary="Revoke a whole batch (final)", responses=RESPONSES)
+def revoke_batch(
+    batch_id: BatchId, body: LifecycleRequest, principal: PrincipalDep, service: LifecycleDep, r: Response
+) -> LifecycleResult:
+    """Revoke every credential under the batch's root, for good."""
+    return _batch(service, principal, r, batch_id, LifecycleAction.REVOKE, body)
+
+
+@router.post("/batches/{batch_id}/suspend", summary="Suspend a whole batch", responses=RESPONSES)
+def suspend_batch(
+    batch_id: BatchId, body: LifecycleRequest, principal: PrincipalDep, service: LifecycleDep, r: Response
+) -> LifecycleResult:
+    """Suspend every credential under the batch's root until the batch is reinstated."""
+    return _batch(service, principal, r, batch_id, LifecycleAction.SUSPEND, body)
+
+
+@router.post("/batches/{batch_id}/reinstate", summary="Reinstate a suspended batch", responses=RESPONSES)
+def reinstate_batch(
+    batch_id: BatchId, body: LifecycleRequest, principal: PrincipalDep, service: LifecycleDep, r: Response
+) -> LifecycleResult:
+    """Lift a batch-level suspension (credentials suspended one by one stay suspended)."""
+    return _batch(service, principal, r, batch_id, LifecycleAction.REINSTATE, body)
+
+
+@router.post("/batches/{batch_id}/supersede", summary="Supersede a whole batch by another", responses=RESPONSES)
+def supersede_batch(
+    batch_id: BatchId, body: BatchSupersedeRequest, principal: PrincipalDep, service: LifecycleDep, r: Response
+) -> LifecycleResult:
+    """Mark every credential of the batch replaced by another anchored batch of the same issuer (final)."""
+    return _batch(service, principal, r, batch_id, LifecycleAction.SUPERSEDE, body)
