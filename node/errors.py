@@ -220,3 +220,30 @@ class ApiError(RegistryError):
     """A CLI command could not reach the node's HTTP API, or the API refused the request (its detail is repeated)."""
 
     status_code = 502
+
+
+# --- verification and checkpoints (node/services/verification.py, node/services/checkpoint.py) ---------------------
+
+
+class CheckpointError(ValidationFailedError):
+    """A checkpoint file cannot be used: unreadable, not a credreg checkpoint, or not for the bundle at hand."""
+
+    status_code = 422
+
+
+class CheckpointSignatureError(CheckpointError):
+    """A checkpoint's signature does not match its contents: it was altered after it was signed."""
+
+    status_code = 422
+
+
+class CheckpointUntrustedSignerError(CheckpointError):
+    """A checkpoint was signed by someone other than the signer the verifier trusts."""
+
+    status_code = 403
+
+
+class CheckpointCoverageError(CheckpointError):
+    """A bundle needs a chain fact the checkpoint did not record (the checkpoint was made for other bundles)."""
+
+    status_code = 422

@@ -61,18 +61,54 @@ class ChainView(Protocol):
 
     def body(self, body_id: int) -> BodyRecord | None: ...
 
+    # --- added for verification (node/services/verification.py) -------------------------------------------------
+
+    def body_types(self, body_id: int) -> list[bytes]:
+        """The credential types a body is accredited for (the scope its issuers' scopes are drawn from)."""
+
+    def block(self, number: int) -> BlockRef | None:
+        """A block of the chain as this view knows it, or None when it does not know that block (not an error:
+        verification then only skips comparing the bundle's block with the anchor time)."""
+
+    def snapshot(self) -> ChainView:
+        """A view whose every answer is as of one block, ``as_of()`` of the returned view.
+
+        Verification takes one snapshot per bundle (or per batch) so that a verdict never mixes two chain states;
+        a view that is already consistent (an in-memory mirror updated under a lock, a checkpoint) returns itself.
+        """
+
 
 class RpcChainView:
     """ChainView over the contracts' view functions (one or more eth_calls per question)."""
 
-    def __init__(self, client: RegistryClient) -> None:
+    def __init__(self, client: RegistryClient, pinned: BlockRef | None = None) -> None:
         self._client = client
+        self._pinned = pinned
         self.chain_id = client.manifest.chain_id
         self.registry_address = client.manifest.registry
 
     def as_of(self) -> BlockRef:
+        if self._pinned is not None:
+            return self._pinned
         block = self._client.w3.eth.get_block("latest")
         return BlockRef(int(block["number"]), "0x" + bytes(block["hash"]).hex(), int(block["timestamp"]))
+
+    def snapshot(self) -> RpcChainView:
+        """Pin every read to the latest block now (eth_call at that block number)."""
+        if self._pinned is not None:
+            return self
+        latest = self.as_of()
+        return RpcChainView(self._client.at_block(latest.number), latest)
+
+    def block(self, number: int) -> BlockRef | None:
+        header = self._client.block_header(number)
+        return BlockRef(*header) if header is not None else None
+
+    def body_types(self, body_id: int) -> list[bytes]:
+        try:
+            return self._client.body_types(body_id)
+        except ContractRevertError:
+            return []
 
     def anchor(self, root: bytes) -> AnchorRecord | None:
         record = self._client.anchor_of(root)
