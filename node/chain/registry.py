@@ -6,6 +6,7 @@ on a revert; writes go through a :class:`~node.chain.txmanager.TxManager` of the
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
+from web3.exceptions import BlockNotFound
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
@@ -304,3 +306,56 @@ class RegistryClient:
     def latest_timestamp(self) -> int:
         """The latest block's timestamp: the chain's "now" (windows and cut-offs are compared with it)."""
         return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    # --- verification (node/services/chainview.py, node/services/verification.py) ----------------------------------
+
+    @classmethod
+    def for_registry(cls, w3: Web3, registry_address: str, artifacts_dir: Path) -> RegistryClient:
+        """Bind a registry found at ``registry_address`` on ``w3`` without a deployment manifest (the offline and
+        third-party verifier's case): the governance address is read from the registry itself."""
+        from node.chain.deploy import DeployedContract
+        from node.errors import ChainMismatchError
+
+        address = Web3.to_checksum_address(registry_address)
+        chain_id = int(w3.eth.chain_id)
+        if len(w3.eth.get_code(address)) == 0:
+            raise ChainMismatchError(
+                f"there is no contract at {address} on chain {chain_id}: check the registry address (--registry) "
+                "and that the RPC URL points at the network the credential was anchored on."
+            )
+        abi = load_artifact(artifacts_dir, REGISTRY).abi
+        probe = w3.eth.contract(address=address, abi=abi)
+        try:
+            governance = str(probe.functions.governance().call())
+        except REVERT_ERRORS as exc:
+            raise ChainMismatchError(
+                f"the contract at {address} on chain {chain_id} is not a credreg CredentialRegistry: "
+                "check the registry address (--registry)."
+            ) from exc
+        contracts = {
+            REGISTRY: DeployedContract(address, "", ""),
+            GOVERNANCE: DeployedContract(Web3.to_checksum_address(governance), "", ""),
+        }
+        manifest = Manifest(chain_id=chain_id, deploy_block=0, deployer="", sources_hash="", contracts=contracts)
+        return cls(w3, manifest, artifacts_dir)
+
+    def at_block(self, block_number: int) -> RegistryClient:
+        """A copy of this client whose reads all answer as of ``block_number`` (one consistent snapshot).
+
+        It shares the connection (provider); only the default block of its calls differs. Writes are not meant for it.
+        """
+        w3 = Web3(self.w3.provider)
+        w3.eth.default_block = block_number
+        pinned = copy.copy(self)
+        pinned.w3 = w3
+        pinned.registry = w3.eth.contract(address=self.registry.address, abi=self.registry.abi)
+        pinned.governance = w3.eth.contract(address=self.governance.address, abi=self.governance.abi)
+        return pinned
+
+    def block_header(self, block: int | str = "latest") -> tuple[int, str, int] | None:
+        """(number, hash, timestamp) of a block (``latest`` by default); None when the chain has no such block."""
+        try:
+            b = self.w3.eth.get_block(block)
+        except BlockNotFound:
+            return None
+        return int(b["number"]), "0x" + bytes(b["hash"]).hex(), int(b["timestamp"])
