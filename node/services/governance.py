@@ -110,8 +110,11 @@ def explain(exc: ContractRevertError, subject: str = "the credential") -> Contra
     def g(i: int) -> str:
         return str(a[i]) if len(a) > i else "?"
 
-    def w(i: int) -> str:
-        return _when(a[i]) if len(a) > i else "?"
+    def w(i: int) -> str:  # the table below is built for every error: never fail on another error's arguments
+        try:
+            return _when(a[i])
+        except (IndexError, ValueError):
+            return "?"
 
     def h(i: int) -> str:
         return _hex(a[i]) if len(a) > i else "?"
