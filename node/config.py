@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     batch_max_size: int = Field(default=1024, ge=1, le=65536)
     batch_max_wait_ms: int = Field(default=2000, ge=10)
     confirmations: int = Field(default=1, ge=0)
+    batcher_enabled: bool = Field(
+        default=True,
+        description="Run the batcher (anchoring) inside the API process; off: run `python -m node.services.batcher`.",
+    )
 
     deployer_key: SecretStr | None = Field(
         default=None, description="Key that deploys and pays; unset on the devnet means anvil's dev account 0."

@@ -19,7 +19,17 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.node = node or Node.open(settings or get_settings())
+        batcher = None
+        if app.state.node.settings.batcher_enabled:
+            from node.services.batcher import Batcher
+
+            batcher = Batcher(app.state.node)
+            app.state.node.extras["batcher"] = batcher
+            batcher.start()  # recovery and anchoring run in its thread: startup never waits for the chain
         yield
+        if batcher is not None:
+            batcher.stop()
+            app.state.node.extras.pop("batcher", None)
 
     app = FastAPI(
         title="credreg",

@@ -14,18 +14,19 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
+import requests
 from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
-from web3.exceptions import BlockNotFound
+from web3.exceptions import BlockNotFound, ProviderConnectionError, RequestTimedOut, TransactionNotFound
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from node.chain.client import REVERT_ERRORS, decode_revert, load_artifact
 from node.chain.deploy import GOVERNANCE, REGISTRY, Manifest
 from node.chain.txmanager import Call, TxManager
-from node.errors import ContractRevertError
+from node.errors import ChainUnavailableError, ContractRevertError
 
 T = TypeVar("T")
 OPEN_END = 2**40 - 1
@@ -75,6 +76,18 @@ class AnchorRecord:
     @property
     def exists(self) -> bool:
         return self.issuer_id != 0
+
+
+@dataclass(frozen=True)
+class AnchorLog:
+    """Where a root was anchored: the transaction and block of its CredentialAnchored log, and who sent it."""
+
+    root: bytes
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    sender: str
+    nonce: int
 
 
 @dataclass(frozen=True)
@@ -310,6 +323,71 @@ class RegistryClient:
     # --- verification (node/services/chainview.py, node/services/verification.py) ----------------------------------
 
     @classmethod
+    # --- anchoring and its bookkeeping (node/services/batcher.py) -----------------------------------------------
+
+    def read(self, what: str, fn: Callable[[], T]) -> T:
+        """Run one read; a transport fault (refused, reset, timeout) becomes ChainUnavailableError (not retried)."""
+        try:
+            return fn()
+        except _TRANSPORT_ERRORS as exc:
+            raise ChainUnavailableError(
+                f"{what} failed ({type(exc).__name__}): the JSON-RPC node is unreachable. Check it is running; "
+                "the work is kept and retried."
+            ) from exc
+
+    def head(self) -> int:
+        """The latest block number."""
+        return int(self.read("eth_blockNumber", lambda: self.w3.eth.block_number))
+
+    def block_hash(self, number: int) -> str | None:
+        """The hash (0x hex) of block ``number`` on the chain as it is now; None when there is no such block."""
+
+        def fetch() -> str | None:
+            try:
+                block = self.w3.eth.get_block(number)
+            except BlockNotFound:
+                return None
+            return "0x" + bytes(block["hash"]).hex()
+
+        return self.read("eth_getBlockByNumber", fetch)
+
+    def type_index(self, credential_type: bytes) -> int:
+        """The compact uint16 id of a credential type (``typeIdOf``; 0 when the type was never registered)."""
+        fn = self.registry.functions.typeIdOf(credential_type)
+        return int(self.read("typeIdOf", lambda: self.view(fn.call)))
+
+    def anchor_single_fn(self, root: bytes, type_index: int) -> ContractFunction:
+        """``anchorSingle``: one credential (root == its leaf), no expiry, type by its compact id."""
+        fn: ContractFunction = self.registry.functions.anchorSingle(root, type_index)
+        return fn
+
+    def anchor_logs(self, root: bytes) -> list[AnchorLog]:
+        """Every CredentialAnchored log of ``root`` since the deployment (one at most on a consistent chain)."""
+        event = self.registry.events.CredentialAnchored
+
+        def fetch() -> list[AnchorLog]:
+            found: list[AnchorLog] = []
+            logs = event.get_logs(from_block=self.manifest.deploy_block, argument_filters={"root": root})
+            for entry in logs:
+                tx_hash = "0x" + bytes(entry["transactionHash"]).hex()
+                try:
+                    tx = self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+                except TransactionNotFound:
+                    continue  # reorganised away between the two calls
+                found.append(
+                    AnchorLog(
+                        root=bytes(entry["args"]["root"]),
+                        tx_hash=tx_hash,
+                        block_number=int(entry["blockNumber"]),
+                        block_hash="0x" + bytes(entry["blockHash"]).hex(),
+                        sender=str(tx["from"]),
+                        nonce=int(tx["nonce"]),
+                    )
+                )
+            return found
+
+        return self.read("eth_getLogs(CredentialAnchored)", fetch)
+
     def for_registry(cls, w3: Web3, registry_address: str, artifacts_dir: Path) -> RegistryClient:
         """Bind a registry found at ``registry_address`` on ``w3`` without a deployment manifest (the offline and
         third-party verifier's case): the governance address is read from the registry itself."""
@@ -359,3 +437,12 @@ class RegistryClient:
         except BlockNotFound:
             return None
         return int(b["number"]), "0x" + bytes(b["hash"]).hex(), int(b["timestamp"])
+
+
+_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    requests.RequestException,
+    ProviderConnectionError,
+    RequestTimedOut,
+    ConnectionError,
+    TimeoutError,
+)
