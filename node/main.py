@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from node.api.errors import install_error_handlers
-from node.api.routes import credentials, governance, health, issuers, lifecycle
+from node.api.routes import credentials, governance, health, issuers, lifecycle, verify
 from node.config import Settings, get_settings
 from node.runtime import Node
 
@@ -43,4 +43,5 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(issuers.router)
     app.include_router(governance.router)
     app.include_router(credentials.router)
+    app.include_router(verify.router)
     return app

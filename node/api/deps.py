@@ -8,10 +8,12 @@ from fastapi import Depends, Request
 
 from node.api.auth import get_principal, require_admin, require_governor, require_issuer, require_issuer_reader
 from node.runtime import Node
+from node.services.chainview import ChainView, RpcChainView
 from node.services.governance import GovernanceService
 from node.services.health import HealthService
 from node.services.issuance import IssuanceService
 from node.services.lifecycle import LifecycleService
+from node.services.verification import StatusService, VerificationService
 from node.store import Principal
 
 
@@ -62,3 +64,29 @@ def get_issuance_service(node: NodeDep) -> IssuanceService:
 
 
 IssuanceDep = Annotated[IssuanceService, Depends(get_issuance_service)]
+
+
+# --- verification (node/services/verification.py) -----------------------------------------------------------------
+
+
+def get_verification_view(node: NodeDep) -> ChainView:
+    """The indexer's mirror when the node runs one (no RPC per request), else the contracts over JSON-RPC."""
+    mirror: ChainView | None = node.extras.get("chainview")
+    return mirror if mirror is not None else RpcChainView(node.registry)
+
+
+def get_verification_service(
+    node: NodeDep, view: Annotated[ChainView, Depends(get_verification_view)]
+) -> VerificationService:
+    return VerificationService(view, node.chain_id, node.manifest.registry)
+
+
+VerificationDep = Annotated[VerificationService, Depends(get_verification_service)]
+"""Verdicts against this node's chain and registry (the only ones it trusts)."""
+
+
+def get_status_service(node: NodeDep, view: Annotated[ChainView, Depends(get_verification_view)]) -> StatusService:
+    return StatusService(node.store, view)
+
+
+StatusDep = Annotated[StatusService, Depends(get_status_service)]

@@ -21,7 +21,7 @@ from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import BlockNotFound, ProviderConnectionError, RequestTimedOut, TransactionNotFound
 from web3.logs import DISCARD
-from web3.types import TxReceipt
+from web3.types import BlockIdentifier, TxReceipt
 
 from node.chain.client import REVERT_ERRORS, decode_revert, load_artifact
 from node.chain.deploy import GOVERNANCE, REGISTRY, Manifest
@@ -430,7 +430,7 @@ class RegistryClient:
         pinned.governance = w3.eth.contract(address=self.governance.address, abi=self.governance.abi)
         return pinned
 
-    def block_header(self, block: int | str = "latest") -> tuple[int, str, int] | None:
+    def block_header(self, block: BlockIdentifier = "latest") -> tuple[int, str, int] | None:
         """(number, hash, timestamp) of a block (``latest`` by default); None when the chain has no such block."""
         try:
             b = self.w3.eth.get_block(block)

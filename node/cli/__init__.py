@@ -4,6 +4,7 @@ from node.cli import (
     issue,  # noqa: F401 - registers issue
     keys,  # noqa: F401 - registers keys and apikeys
     ops,  # noqa: F401 - registers the commands
+    verify,  # noqa: F401 - registers verify and checkpoint
 )
 from node.cli._app import app
 

@@ -712,7 +712,8 @@ def _issuer_check(
                 f"{party}'s accreditation window does not cover the anchor time {_when(anchored)}, which the "
                 "registry should have refused. Do not accept it; report this to the registry's operators.",
             ), facts
-        if record.status is not AccreditationStatus.ACTIVE and record.status_changed_at <= anchored:
+        # strictly before: a change in the anchor's own second came after it (the contract refuses anchors otherwise)
+        if record.status is not AccreditationStatus.ACTIVE and record.status_changed_at < anchored:
             return invalid(
                 "NOT_ACCREDITED_AT_ANCHOR",
                 f"{party} was {record.status.name.lower()} from {_when(record.status_changed_at)}, before the anchor "
