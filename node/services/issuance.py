@@ -248,6 +248,12 @@ def _aware(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.replace(tzinfo=dt.UTC)
 
 
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """In UTC (naive read as UTC); OverflowError when that leaves the datetime range."""
+    aware = _aware(moment)
+    return aware.astimezone(dt.UTC) if aware is not None else None
+
+
 def _known_type_names() -> list[str]:
     return sorted({t.name for t in known_types()})
 
@@ -286,8 +292,15 @@ def _item_problems(item: IssueItem, index: int, now: dt.datetime) -> list[Proble
         problems.append(
             Problem(index, "/clientRef", "maxLength", f"must be 1 to {CLIENT_REF_MAX} characters; shorten it")
         )
-    start = _aware(item.valid_from) or now
-    until = _aware(item.valid_until)
+    moments: dict[str, dt.datetime | None] = {}
+    for name, value in (("validFrom", item.valid_from), ("validUntil", item.valid_until)):
+        try:
+            moments[name] = _utc(value)
+        except OverflowError:
+            problems.append(Problem(index, f"/{name}", "format", "is out of range once converted to UTC"))
+            return problems
+    start = moments["validFrom"] or now
+    until = moments["validUntil"]
     if until is not None and until.replace(microsecond=0) <= start.replace(microsecond=0):
         when = "validFrom" if item.valid_from is not None else "now (validFrom defaults to the time of issue)"
         problems.append(Problem(index, "/validUntil", "exclusiveMinimum", f"must be later than {when}"))
@@ -382,8 +395,8 @@ class IssuanceService:
                     issuer_id=issuer.metadata_uri,
                     issuer_name=issuer.name if issuer.name.strip() else None,
                     version=credential_type.version,
-                    valid_from=_aware(item.valid_from) or now,
-                    valid_until=_aware(item.valid_until),
+                    valid_from=_utc(item.valid_from) or now,
+                    valid_until=_utc(item.valid_until),
                 )
             except CredentialValidationError as exc:
                 problems += _field_problems(index, exc.errors)

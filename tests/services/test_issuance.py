@@ -1,0 +1,302 @@
+"""IssuanceService and the pure pieces around it: checking items, building documents, the outbox, CSV reading."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from node.credentials import verify_integrity
+from node.errors import BatchStateError, ConfigurationError, ForbiddenError, PayloadTooLargeError, ValidationFailedError
+from node.runtime import Node
+from node.services.issuance import (
+    MAX_BULK,
+    IssuanceService,
+    IssueItem,
+    Problem,
+    SubmissionInvalidError,
+    check_items,
+    credential_types,
+    parse_csv,
+)
+from node.store import ApiKeyRole, CredentialStatus, IssuerStatus, Principal
+from tests.api.conftest import add_issuer, fake_anchor, open_test_node
+
+FQ = "formal-qualification"
+UTC = dt.UTC
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    opened = open_test_node(tmp_path_factory.mktemp("issuance"))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def service(node: Node) -> IssuanceService:
+    return IssuanceService(node)
+
+
+def principal_of(node: Node, status: IssuerStatus = IssuerStatus.ACTIVE) -> Principal:
+    issuer = add_issuer(node.store, status)
+    principal = node.store.authenticate(issuer.key)
+    assert principal is not None
+    return principal
+
+
+def subject(n: int = 0) -> dict[str, Any]:
+    return {
+        "learner": {"name": f"Learner {n}", "identity": {"type": "passport", "number": f"P{n:07d}", "country": "ZA"}},
+        "qualification": {"id": "SAQA-1", "title": "Diploma", "nqfLevel": 6, "credits": 360},
+        "institution": "TVET College",
+        "awardDate": "2026-11-20",
+    }
+
+
+def item(n: int = 0, **changes: Any) -> IssueItem:
+    fields: dict[str, Any] = {"type_name": FQ, "subject": subject(n), **changes}
+    return IssueItem(**fields)
+
+
+# --- checking ---------------------------------------------------------------------------------------------------
+
+
+def test_check_items_reports_every_problem_with_index_pointer_and_rule() -> None:
+    bad = subject(1)
+    bad["qualification"]["credits"] = 0
+    del bad["institution"]
+    now = dt.datetime(2026, 11, 22, tzinfo=UTC)
+    problems = check_items(
+        [
+            item(0),
+            item(1, subject=bad),
+            item(2, type_name="no-such-type"),
+            item(3, version=7),
+            item(4, valid_until=dt.datetime(2026, 1, 1)),
+            item(5, type_name=""),
+            item(6, client_ref="x" * 201),
+            item(7, valid_from=dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=14)))),
+        ],
+        now=now,
+    )
+    by_index: dict[int, list[Problem]] = {}
+    for problem in problems:
+        by_index.setdefault(problem.index, []).append(problem)
+    assert 0 not in by_index
+    assert {(p.path, p.rule) for p in by_index[1]} == {
+        ("/credentialSubject/qualification/credits", "minimum"),
+        ("/credentialSubject/institution", "required"),
+    }
+    assert [(p.path, p.rule) for p in by_index[2]] == [("/type", "enum")]
+    assert "no-such-type" not in by_index[2][0].message  # an unknown name is not repeated (it could be anything)
+    assert [(p.path, p.rule) for p in by_index[3]] == [("/version", "enum")]
+    assert "known versions: 1" in by_index[3][0].message
+    assert [(p.path, p.rule) for p in by_index[4]] == [("/validUntil", "exclusiveMinimum")]
+    assert [(p.path, p.rule) for p in by_index[5]] == [("/type", "required")]
+    assert [(p.path, p.rule) for p in by_index[6]] == [("/clientRef", "maxLength")]
+    assert [(p.path, p.rule) for p in by_index[7]] == [("/validFrom", "format")]
+
+
+def test_the_error_lists_items_or_csv_rows_and_words_a_single_credential_apart() -> None:
+    problems = [Problem(1, "/credentialSubject/learner/name", "required", "is required")]
+    bulk = SubmissionInvalidError(problems, [item(0), item(1)])
+    assert "1 of 2 credentials are not valid, so none was accepted" in bulk.detail
+    assert "item 1 /credentialSubject/learner/name: is required (rule: required)" in bulk.detail
+    rows = SubmissionInvalidError(problems, [item(0, row=2), item(1, row=5)])
+    assert "row 5, column learner.name (/credentialSubject/learner/name): is required" in rows.detail
+    assert "upload the file again" in rows.detail
+    single = SubmissionInvalidError(
+        [Problem(0, "/credentialSubject", "type", "must be an object")], [item()], single=True
+    )
+    assert single.detail.startswith(
+        "The credential is not valid, so it was not accepted (1 problem): /credentialSubject"
+    )
+    assert single.status_code == 422
+
+
+# --- submitting -------------------------------------------------------------------------------------------------
+
+
+def test_submit_builds_sealed_documents_for_the_issuer_and_writes_them_all(
+    node: Node, service: IssuanceService
+) -> None:
+    principal = principal_of(node)
+    issuer = node.store.get_issuer(principal.issuer_id or 0)
+    until = dt.datetime(2036, 11, 20, 12, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    accepted = service.submit(principal, [item(0), item(1, valid_until=until, client_ref="ref-1")])
+    assert [a.client_ref for a in accepted] == [None, "ref-1"]
+    first, second = (node.store.get_credential(a.id, issuer.id) for a in accepted)
+    assert (first.type_name, first.type_version, first.status) == (FQ, "1", CredentialStatus.PENDING)
+    document = json.loads(second.document)
+    assert document["issuer"] == {"id": issuer.metadata_uri, "name": issuer.name}
+    assert document["validUntil"] == "2036-11-20T10:30:00Z"
+    assert document["credentialSchema"]["id"].endswith("/formal-qualification/v1")
+    assert document["proof"]["credentialHash"] == second.credential_hash
+    assert verify_integrity(document, require_anchor=False).ok
+    assert json.loads(first.document)["id"] != document["id"]
+
+
+def test_submit_is_all_or_nothing(node: Node, service: IssuanceService) -> None:
+    principal = principal_of(node)
+    with pytest.raises(SubmissionInvalidError) as caught:
+        service.submit(principal, [item(0), item(1, type_name="unknown"), item(2), item(3, subject={})])
+    assert sorted({p.index for p in caught.value.problems}) == [1, 3]
+    assert sum(node.store.credential_counts(principal.issuer_id).values()) == 0
+
+
+def test_submit_refuses_empty_and_oversized_submissions(node: Node, service: IssuanceService) -> None:
+    principal = principal_of(node)
+    with pytest.raises(ValidationFailedError, match="send at least one"):
+        service.submit(principal, [])
+    with pytest.raises(PayloadTooLargeError, match="at most 10,000"):
+        service.submit(principal, [item()] * (MAX_BULK + 1))
+
+
+def test_only_an_active_issuer_key_may_submit(node: Node, service: IssuanceService) -> None:
+    with pytest.raises(ForbiddenError, match="is suspended"):
+        service.submit(principal_of(node, IssuerStatus.SUSPENDED), [item()])
+    admin = Principal(key_id=0, role=ApiKeyRole.ADMIN, issuer_id=None, label="ops", prefix="env")
+    with pytest.raises(ForbiddenError, match="needs an issuer API key"):
+        service.submit(admin, [item()])
+    with pytest.raises(ForbiddenError):
+        service.get(admin, "any")
+
+
+def test_an_issuer_registered_without_a_did_or_https_uri_is_a_configuration_error(
+    node: Node, service: IssuanceService
+) -> None:
+    principal = principal_of(node)
+    issuer_id = principal.issuer_id or 0
+    node.store.upsert_issuer(
+        issuer_id, name="Bad URI College", metadata_uri="ftp://nope", signer_address="0x" + "1" * 40
+    )
+    with pytest.raises(ConfigurationError, match=f"issuer {issuer_id} is registered .* register it again"):
+        service.submit(principal, [item()])
+
+
+def test_submit_one_returns_the_credential_first_issued_under_a_client_ref(
+    node: Node, service: IssuanceService
+) -> None:
+    principal = principal_of(node)
+    first = service.submit_one(principal, item(0, client_ref="same"))
+    fake_anchor(node.store, principal.issuer_id or 0)
+    again = service.submit_one(principal, item(5, client_ref="same"))  # other content: the first one wins
+    assert (again.id, again.credential_hash) == (first.id, first.credential_hash)
+    assert again.status is CredentialStatus.ANCHORED
+    assert again.bundle is not None and verify_integrity(again.bundle).ok
+
+
+def test_a_failed_credential_keeps_its_reason_and_is_listed_as_failed(node: Node, service: IssuanceService) -> None:
+    principal = principal_of(node)
+    accepted = service.submit(principal, [item()])
+    batch = node.store.claim_batch(principal.issuer_id or 0, 10)
+    assert batch is not None
+    node.store.mark_failed(batch.batch_id, "stopped")
+    assert service.get(principal, accepted[0].id).failure_reason == "stopped"
+    view = service.list_credentials(principal, status=CredentialStatus.FAILED)
+    assert [v.id for v in view.items] == [accepted[0].id]
+    assert view.total == 1
+
+
+def test_get_without_anchor_data_is_a_clear_batch_state_error(
+    node: Node, service: IssuanceService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    principal = principal_of(node)
+    accepted = service.submit(principal, [item()])
+    fake_anchor(node.store, principal.issuer_id or 0)
+    real = node.store.get_batch
+
+    def without_tx(batch_id: int) -> Any:
+        from dataclasses import replace
+
+        return replace(real(batch_id), tx_hash=None)
+
+    monkeypatch.setattr(node.store, "get_batch", without_tx)
+    with pytest.raises(BatchStateError, match="batch records are inconsistent"):
+        service.get(principal, accepted[0].id)
+
+
+# --- types and CSV ----------------------------------------------------------------------------------------------
+
+
+def test_each_type_offers_its_csv_columns() -> None:
+    infos = {info.name: info for info in credential_types()}
+    micro = {c.name: c for c in infos["micro-credential"].csv_columns}
+    assert micro["competencies"].kind == "array"
+    assert micro["hours"].kind == "integer" and not micro["hours"].required
+    assert micro["learner.identity.number"].required
+    assert infos["recognition-of-prior-learning"].csv_header[:5] == [
+        "type",
+        "version",
+        "clientRef",
+        "validFrom",
+        "validUntil",
+    ]
+    assert infos[FQ].type_id.startswith("0x") and len(infos[FQ].type_id) == 66
+
+
+def csv_items(text: str) -> list[IssueItem]:
+    return parse_csv(text.encode("utf-8"))
+
+
+def test_parse_csv_coerces_per_type_and_counts_rows_like_a_spreadsheet() -> None:
+    items = csv_items(
+        "Type,credentialSubject.title,competencies,hours,nqfLevel,learner.name,validFrom,version,clientRef\n"
+        'micro-credential,"Line one\nline two","[""a"", ""b""]",12,4,Zodwa,2026-11-01T10:00:00+02:00,1,c-1\n'
+        ",,,,,,,,\n"
+        "micro-credential,Course,x;y,twelve,,Ayanda,yesterday,v2,\n"
+    )
+    assert [i.row for i in items] == [2, 4]  # a quoted line break stays in row 2; the blank row 3 is skipped
+    first, second = items
+    assert first.subject == {
+        "title": "Line one\nline two",
+        "competencies": ["a", "b"],
+        "hours": 12,
+        "nqfLevel": 4,
+        "learner": {"name": "Zodwa"},
+    }
+    assert first.valid_from == dt.datetime(2026, 11, 1, 8, tzinfo=UTC)
+    assert (first.version, first.client_ref, first.problems) == (1, "c-1", ())
+    assert second.subject["competencies"] == ["x", "y"]
+    assert second.subject["hours"] == "twelve"  # left as text: the schema names the rule
+    assert {(p.path, p.rule) for p in second.problems} == {("/validFrom", "format"), ("/version", "type")}
+    problems = check_items(items)
+    assert ("/credentialSubject/hours", "type") in {(p.path, p.rule) for p in problems if p.index == 1}
+
+
+def test_parse_csv_flags_stray_cells_and_unknown_fields() -> None:
+    items = csv_items(f"type,learner.name,,nickname\n{FQ},Zanele,oops,Zee,extra\n")
+    assert {p.rule for p in items[0].problems} == {"columns"}
+    assert len(items[0].problems) == 2
+    problems = check_items(items)
+    assert ("/credentialSubject/nickname", "additionalProperties") in {(p.path, p.rule) for p in problems}
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "needle"),
+    [
+        ("", ValidationFailedError, "empty"),
+        ("type,learner.name\n", ValidationFailedError, "no rows"),
+        ("learner.name\nA\n", ValidationFailedError, "no 'type' column"),
+        ("type,a..b\nx,y\n", ValidationFailedError, "not a dotted field path"),
+        ('type,name\n"unclosed,x\n', ValidationFailedError, "malformed"),
+        ("type\n" + "x\n" * (MAX_BULK + 1), PayloadTooLargeError, "more than 10,000 rows"),
+    ],
+)
+def test_parse_csv_refuses_files_it_cannot_read(text: str, error: type[Exception], needle: str) -> None:
+    with pytest.raises(error, match=needle):
+        csv_items(text)
+
+
+def test_parse_csv_refuses_files_over_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import node.services.issuance as issuance
+
+    monkeypatch.setattr(issuance, "MAX_CSV_BYTES", 10)
+    with pytest.raises(PayloadTooLargeError, match="larger than"):
+        parse_csv(b"type,learner.name\n")
