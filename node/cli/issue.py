@@ -195,6 +195,7 @@ def _progress() -> Progress:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err,
+        disable=not err.is_terminal,  # no bars in logs and pipes: only the summary and errors
     )
 
 
@@ -269,8 +270,8 @@ def _write_out(run: Run, out_dir: Path) -> int:
 
 def _summarise(run: Run, waited: bool, timeout_s: float) -> None:
     distinct = run.distinct_ids()
-    reused = len(run.items) - len(distinct)
-    note = f" ({reused} of them already known by clientRef)" if reused else ""
+    repeated = len(run.items) - len(distinct)
+    note = f" ({len(distinct):,} distinct: {repeated:,} repeat a clientRef of the file)" if repeated else ""
     out.print(f"accepted {len(run.items):,} credentials{note}")
     if not waited:
         out.print("not waiting for the anchors: run with --wait to wait and collect the bundles")
