@@ -36,6 +36,8 @@ from tests.conftest import start_devnet
 
 FORMAL = "formal-qualification"
 PASSPHRASE = "lifecycle-test-passphrase"
+ANCHOR_VERSION = "anchored-by-test"
+"""The type version of credentials these helpers anchor: claimed apart from anything else pending."""
 
 # --- shared helpers ------------------------------------------------------------------------------------------------
 
@@ -133,14 +135,14 @@ class Kit:
         items = [
             NewCredential(
                 type_name=FORMAL,
-                type_version="1",
+                type_version=ANCHOR_VERSION,
                 credential_hash="0x" + secrets.token_bytes(32).hex(),
                 document={"n": i},
             )
             for i in range(n)
         ]
         ids = store.add_credentials(issuer_id, items)
-        claimed = store.claim_batch(issuer_id, n)
+        claimed = store.claim_batch(issuer_id, n, type_name=FORMAL, type_version=ANCHOR_VERSION)
         assert claimed is not None
         hashes = {leaf.credential_id: bytes.fromhex(leaf.credential_hash[2:]) for leaf in claimed.leaves}
         order = list(hashes)

@@ -16,6 +16,7 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import GovernanceDep, GovernorDep, PrincipalDep
 from node.api.errors import ErrorBody
+from node.api.routes.credentials import PrivateValidationRoute
 from node.chain.registry import OPEN_END
 from node.credentials.types import known_types
 from node.services.governance import (
@@ -26,7 +27,7 @@ from node.services.governance import (
     IssuerView,
 )
 
-router = APIRouter(prefix="/v1/issuers", tags=["issuers"])
+router = APIRouter(prefix="/v1/issuers", tags=["issuers"], route_class=PrivateValidationRoute)
 
 # --- shared request pieces (also used by node/api/routes/governance.py) --------------------------------------------
 
@@ -77,6 +78,7 @@ class ApiRequest(BaseModel):
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No API key, or an unknown / revoked one."},
     403: {"model": ErrorBody, "description": "Not a governor or admin key, or the contract refused the acting key."},
+    422: {"model": ErrorBody, "description": "The request breaks a rule (the detail names the field and the rule)."},
 }
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **AUTH_ERRORS,

@@ -14,9 +14,10 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import LifecycleDep, PrincipalDep
 from node.api.errors import ErrorBody
+from node.api.routes.credentials import PrivateValidationRoute
 from node.services.lifecycle import Actor, LifecycleAction, LifecycleResult, ReasonCode, reason_table
 
-router = APIRouter(prefix="/v1", tags=["lifecycle"])
+router = APIRouter(prefix="/v1", tags=["lifecycle"], route_class=PrivateValidationRoute)
 
 
 CredentialId = Annotated[str, Path(min_length=1, max_length=100, description="The id the node returned on issue.")]
@@ -31,6 +32,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "Not anchored yet (wait until GET shows 'anchored'), or an invalid transition "
         "(revoking twice, reinstating an active credential): the detail says which.",
     },
+    422: {"model": ErrorBody, "description": "The request breaks a rule (the detail names the field and the rule)."},
     502: {"model": ErrorBody, "description": "The chain refused the transaction."},
     503: {"model": ErrorBody, "description": "The chain is unreachable; retry later."},
 }
