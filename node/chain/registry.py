@@ -6,6 +6,7 @@ on a revert; writes go through a :class:`~node.chain.txmanager.TxManager` of the
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 from collections.abc import Callable
@@ -421,13 +422,24 @@ class RegistryClient:
         """A copy of this client whose reads all answer as of ``block_number`` (one consistent snapshot).
 
         It shares the connection (provider); only the default block of its calls differs. Writes are not meant for it.
+        The last few pinned clients are kept: binding the contracts costs more than a read, and a busy verifier asks
+        many questions at each block.
         """
+        cache: dict[int, RegistryClient] = self.__dict__.setdefault("_pinned_clients", {})
+        pinned = cache.get(block_number)
+        if pinned is not None:
+            return pinned
         w3 = Web3(self.w3.provider)
         w3.eth.default_block = block_number
         pinned = copy.copy(self)
+        pinned.__dict__["_pinned_clients"] = {}
         pinned.w3 = w3
         pinned.registry = w3.eth.contract(address=self.registry.address, abi=self.registry.abi)
         pinned.governance = w3.eth.contract(address=self.governance.address, abi=self.governance.abi)
+        if len(cache) >= 8:
+            with contextlib.suppress(StopIteration, RuntimeError):  # another thread changed it: evict next time
+                cache.pop(next(iter(cache)), None)
+        cache[block_number] = pinned
         return pinned
 
     def block_header(self, block: BlockIdentifier = "latest") -> tuple[int, str, int] | None:

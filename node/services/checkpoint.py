@@ -81,7 +81,7 @@ def _decode(cls: type[R], data: object) -> R:
     """The inverse of :func:`_encode` (types from the dataclass's annotations); CheckpointError if it does not fit."""
     if not isinstance(data, Mapping):
         raise CheckpointError(f"the checkpoint is damaged: a {cls.__name__} is not an object. Create it again.")
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     kwargs: dict[str, Any] = {}
     try:
         for f in dataclasses.fields(cls):  # type: ignore[arg-type]
@@ -102,6 +102,16 @@ def _decode(cls: type[R], data: object) -> R:
             f"the checkpoint is damaged: a {cls.__name__} record does not fit ({exc}). Create it again."
         ) from None
     return cls(**kwargs)
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """The resolved field types of a record class (resolving them is slower than decoding a record)."""
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 class RecordingChainView:

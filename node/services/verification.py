@@ -49,7 +49,7 @@ from node.chain.registry import (
 from node.credentials.bundle import loads_bundle
 from node.credentials.document import IntegrityCheck, IntegrityResult, credential_type_of, parse_proof, verify_integrity
 from node.credentials.errors import BundleFormatError, UnknownCredentialTypeError
-from node.credentials.hashing import flatten
+from node.credentials.hashing import split_pointer
 from node.credentials.keccak import to_hex
 from node.credentials.proof import ProofModel
 from node.credentials.types import CredentialType, known_types, parse_schema_id, type_id_bytes32
@@ -1033,9 +1033,12 @@ def _level(document: Mapping[str, Any], integrity: IntegrityResult) -> tuple[int
     for path in integrity.hidden_fields:
         if path.startswith("/credentialSubject/") and path.endswith("/nqfLevel"):
             return None, path
-    for path, value in flatten(document).items():
-        if path.startswith("/credentialSubject/") and path.endswith("/nqfLevel") and isinstance(value, int):
-            return value, path
+    for path in integrity.shown_fields:
+        if path.startswith("/credentialSubject/") and path.endswith("/nqfLevel"):
+            value: Any = document
+            for token in split_pointer(path):
+                value = value[token]
+            return (value, path) if isinstance(value, int) and not isinstance(value, bool) else (None, None)
     return None, None
 
 
