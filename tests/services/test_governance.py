@@ -299,3 +299,47 @@ def test_propose_any_governance_call_by_name(two_governors: tuple[Kit, Kit]) -> 
     assert bad.status_code == 422  # a view is not a proposal
     _post(second, f"/v1/governance/proposals/{response.json()['proposal']['id']}/approve", {})
     assert first.node.registry.threshold() == 1
+
+
+# --- the CLI on the same node --------------------------------------------------------------------------------------
+
+
+@pytest.mark.anvil
+def test_cli_lists_issuers_changes_a_batch_and_fails_in_one_line(kit: Kit, chain: Devnet) -> None:
+    from typer.testing import CliRunner
+
+    from node.cli import app
+    from node.config import get_settings
+    from tests.services.test_lifecycle import PASSPHRASE
+
+    issuer = _accredit(kit, "Command Line College")
+    batch = kit.anchor(issuer["issuerId"], 1)
+    env = {
+        "CREDREG_DATA_DIR": str(kit.node.settings.data_dir),
+        "CREDREG_CONFIRMATIONS": "0",
+        "CREDREG_KEYSTORE_PASSPHRASE": PASSPHRASE,
+    }
+
+    def credreg(*args: str) -> Any:
+        get_settings.cache_clear()
+        try:
+            return CliRunner().invoke(app, [*args, "--rpc-url", chain.url], env=env)
+        finally:
+            get_settings.cache_clear()
+
+    listed = credreg("issuers", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "Command" in listed.stdout  # (rich wraps the name in a narrow terminal)
+
+    suspended = credreg("batches", "suspend", str(batch.batch_id), "--reason", "5")
+    assert suspended.exit_code == 0, suspended.output
+    assert f"batch {batch.batch_id}: suspend done, status now suspended" in suspended.stdout
+    assert batch.valid_at(batch.ids[0]) == (False, Validity.SUSPENDED)
+
+    again = credreg("batches", "suspend", str(batch.batch_id), "--reason", "5")
+    assert again.exit_code == 1
+    lines = [line for line in again.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "suspended already" in lines[0]
+
+    missing = credreg("issuers", "show", "999")
+    assert missing.exit_code == 1 and "there is no issuer 999" in missing.stderr
