@@ -32,7 +32,7 @@ from node.chain.txmanager import TxManager
 from node.cli import app
 from node.config import Settings
 from node.credentials.bundle import AnchorInfo, batch_tree, dumps_bundle, make_bundles
-from node.credentials.document import build_document, disclose
+from node.credentials.document import build_document, disclose, seal
 from node.errors import (
     ChainMismatchError,
     CheckpointCoverageError,
@@ -308,6 +308,21 @@ def test_a_root_that_was_never_anchored(world: World) -> None:
     far = copy.deepcopy(bundle)
     far["proof"]["anchor"]["blockNumber"] = 10**9
     assert failing(world.verify(far)) == ("anchor", "ANCHOR_NOT_YET_SEEN")
+    # a document that was never given an anchor at all
+    verdict = world.verify(documents[0])
+    assert failing(verdict) == ("integrity", "NOT_ANCHORED")
+    assert statuses(verdict)["chain"] == "SKIPPED"
+
+
+def test_a_schema_version_this_node_does_not_know_skips_only_the_schema(world: World) -> None:
+    document = world.document()
+    document["credentialSchema"]["id"] = document["credentialSchema"]["id"].replace("/v1", "/v9")
+    [bundle] = world.anchor([seal(document)])
+    verdict = world.verify(bundle)
+    assert verdict.valid, verdict.summary
+    schema = verdict.check("schema")
+    assert (schema.status, schema.code) == (CheckStatus.SKIPPED, "UNKNOWN_SCHEMA")
+    assert verdict.credential_type == "formal-qualification v9"
 
 
 def test_revoked_at_the_root_and_at_one_leaf(world: World) -> None:
