@@ -767,6 +767,14 @@ def _key_check(reader: _Reader, anchor: AnchorRecord) -> Check:
             f"anchor on {_when(anchored)}: anything it anchored from then on is not trusted. Ask the issuer to "
             "re-issue the credential.",
         )
+    if anchored < key.valid_from:
+        return _check(
+            CheckName.KEY,
+            CheckStatus.INVALID,
+            "KEY_NOT_VALID_AT_ANCHOR",
+            f"The signing key {key.key} is valid only from {_when(key.valid_from)}, after this anchor on "
+            f"{_when(anchored)}, which the registry should have refused. Do not accept it.",
+        )
     message = (
         f"Anchored with signing key {key.key} of issuer #{key.issuer_id}, which was not cut off at the anchor time"
     )
@@ -776,7 +784,7 @@ def _key_check(reader: _Reader, anchor: AnchorRecord) -> Check:
             f"the key was declared compromised from {_when(key.compromised_at)}, after this anchor: anchors made "
             "before the cut-off stay valid"
         )
-    if not _within(anchored, key.valid_from, key.valid_until):
+    if not _within(anchored, key.valid_from, key.valid_until):  # retired later, from a time before this anchor
         notes.append(
             f"the key's window is now {_when(key.valid_from)} to {_until(key.valid_until)} (it was retired); "
             "retirement is not retroactive, only a compromise cut-off is"
