@@ -42,7 +42,6 @@ import contextlib
 import fcntl
 import functools
 import logging
-import os
 import queue
 import signal
 import sys
@@ -124,6 +123,8 @@ class BatcherStats:
     retrying: int
     last_error: str | None
     last_error_at: datetime | None
+    chain_reachable: bool
+    """False while the JSON-RPC node does not answer (probed every ``probe_interval_s``)."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ class Batcher:
         node: Node,
         *,
         poll_interval_s: float = 0.05,
+        probe_interval_s: float = 1.0,
         anchor_check_interval_s: float = 5.0,
         orphan_scan_interval_s: float = 2.0,
         watchers: int = 8,
@@ -186,6 +188,7 @@ class Batcher:
         self.node = node
         self.settings: Settings = node.settings
         self.poll_interval_s = poll_interval_s
+        self.probe_interval_s = probe_interval_s
         self.anchor_check_interval_s = anchor_check_interval_s
         self.orphan_scan_interval_s = orphan_scan_interval_s
         self.wait_slice_s = wait_slice_s
@@ -219,6 +222,7 @@ class Batcher:
         self._next_anchor_check = 0.0
         self._next_orphan_scan = 0.0
         self._chain_down_until = 0.0
+        self._chain_down_since: float | None = None  # set by the probe thread while the JSON-RPC node is down
 
         self._stop = threading.Event()
         self._watches: queue.Queue[_Watch] = queue.Queue()
@@ -239,6 +243,7 @@ class Batcher:
             threading.Thread(target=self._watch_loop, name=f"credreg-batcher-watch-{i}", daemon=True)
             for i in range(self._watcher_count)
         ]
+        self._watch_threads.append(threading.Thread(target=self._probe_loop, name="credreg-batcher-probe", daemon=True))
         for thread in self._watch_threads:
             thread.start()
         self._thread = threading.Thread(target=self._run, name="credreg-batcher", daemon=True)
@@ -308,6 +313,7 @@ class Batcher:
                 retrying=len(self._retry),
                 last_error=self._last_error,
                 last_error_at=self._last_error_at,
+                chain_reachable=self._chain_down_since is None,
             )
 
     def idle(self) -> bool:
@@ -339,6 +345,9 @@ class Batcher:
             while not self._stop.is_set():
                 if not self._acquire_lock():
                     self._stop.wait(1.0)
+                    continue
+                if not self._recovered and self._chain_down(time.monotonic()):
+                    self._stop.wait(self.probe_interval_s)  # recovery needs the chain: wait for the probe's all-clear
                     continue
                 try:
                     if not self._recovered:
@@ -889,7 +898,23 @@ class Batcher:
                 self._schedule(batch_id, backoff_from=backoff_from)
 
     def _chain_down(self, now: float) -> bool:
-        return now < self._chain_down_until
+        """Do not start chain work now: the probe finds the node down, or a step just found it unreachable."""
+        return self._chain_down_since is not None or now < self._chain_down_until
+
+    def _probe_loop(self) -> None:
+        """Ask the chain for its head every ``probe_interval_s``: an outage is noted within seconds even while the
+        loop thread sits in a TxManager call riding it out, and no new chain work starts until the node answers."""
+        while not self._stop.wait(self.probe_interval_s):
+            try:
+                self.node.registry.head()
+            except STEP_FAULTS as exc:
+                since = self._chain_down_since = self._chain_down_since or time.monotonic()
+                down_s = time.monotonic() - since
+                self._note(None, exc, prefix=f"the chain has not answered for {down_s:.0f} s; batches wait, none fail")
+                continue
+            if self._chain_down_since is not None:
+                log.info("the JSON-RPC node answers again after %.0f s", time.monotonic() - self._chain_down_since)
+                self._chain_down_since = None
 
     # --- keys ---------------------------------------------------------------------------------------------------
 
@@ -1116,5 +1141,6 @@ def main(argv: Sequence[str] | None = None, *, before_start: Callable[[Node], No
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised by the drills as a subprocess
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    raise SystemExit(main())
+    from node.services.batcher import main as canonical_main  # the importable module, not a second __main__ copy
+
+    raise SystemExit(canonical_main())
