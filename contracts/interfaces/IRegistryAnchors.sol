@@ -4,11 +4,11 @@ pragma solidity ^0.8.24;
 /// @title Anchors and the credential lifecycle
 /// @notice A root is either a single credential (a tree of one: root == leaf(credentialHash), empty proof) or an
 /// OpenZeppelin StandardMerkleTree root over credential hashes: leaf = keccak256(bytes.concat(keccak256(abi.encode(
-/// credentialHash)))), sorted pairs. Every function that takes a credential takes its 32-byte hash and a proof and
+/// credentialHash)))), sorted pairs. Every view that answers for a credential takes its 32-byte hash and a proof and
 /// computes the leaf itself, so an internal node (or a 64-byte preimage) can never pass for a credential.
 /// Lifecycle acts apply at the root (every credential under it) or at one (root, credential): a credential's
 /// status is scoped to its (root, credential), never global. Each act records its time, so "valid at T" for a T
-/// before it never changes.
+/// before it never changes. Leaf-level acts take no proof (see `revokeCredential` for why none is needed).
 interface IRegistryAnchors {
     /// @notice Ordered by severity: an effective status is the most severe of the root's and the credential's.
     enum CredentialStatus {
@@ -73,6 +73,8 @@ interface IRegistryAnchors {
     /// @notice The delegated-anchor signature's deadline has passed.
     error CredentialRegistrySignatureExpired(uint40 deadline);
     error CredentialRegistryUnknownRoot(bytes32 root);
+    /// @notice A leaf-level act names credentialHash 0, which the lifecycle events reserve for the root itself.
+    error CredentialRegistryZeroCredentialHash(bytes32 root);
     /// @notice The proof does not lead from leaf(credentialHash) to the root.
     error CredentialRegistryInvalidProof(bytes32 root, bytes32 credentialHash);
     /// @notice The caller is neither governance nor a currently valid key of the root's issuer.
@@ -116,19 +118,36 @@ interface IRegistryAnchors {
     /// @notice Supersede a root by an anchored replacement root, for good.
     function supersedeRoot(bytes32 root, bytes32 replacementRoot, uint16 reasonCode) external;
     /// @notice Revoke one credential of a root, for good.
-    function revokeCredential(bytes32 root, bytes32 credentialHash, bytes32[] calldata proof, uint16 reasonCode)
-        external;
-    /// @notice Suspend one credential of a root.
-    function suspendCredential(bytes32 root, bytes32 credentialHash, bytes32[] calldata proof, uint16 reasonCode)
-        external;
-    /// @notice Reinstate one suspended credential of a root.
-    function reinstateCredential(bytes32 root, bytes32 credentialHash, bytes32[] calldata proof, uint16 reasonCode)
-        external;
-    /// @notice Supersede one credential by (replacementRoot, replacementHash); replacementRoot must be anchored.
+    /// @dev No Merkle proof is taken by any leaf-level act, and none is needed:
+    /// - Authority is per root, not per leaf. Only governance or a currently valid key of the root's issuer may act on
+    ///   `root` at all (refused otherwise with CredentialRegistryNotRootIssuer); a proof would change nothing about
+    ///   who may act, only about which hashes they may name. Unknown roots are refused
+    ///   (CredentialRegistryUnknownRoot), and credentialHash 0 (the events' name for the root) is refused
+    ///   (CredentialRegistryZeroCredentialHash).
+    /// - A status recorded for a hash that is not really a credential of the root is inert. It is stored under
+    ///   (root, leaf(credentialHash)), and every view that answers for a credential (`statusOf`, `isValidAt`) takes
+    ///   (root, credentialHash, proof), recomputes leaf = keccak256(bytes.concat(keccak256(abi.encode(
+    ///   credentialHash)))) and checks the proof before it reads any status. A real credential h of the root reads
+    ///   (root, leaf(h)) only, which is another key unless h == credentialHash (keccak256 collision resistance).
+    /// - An internal node can never be presented as a credential: the leaf is hashed twice, so leaf(node) is not
+    ///   the node, and no proof leads from it to the root. A status set "on" an internal node is inert like any other.
+    /// - A status cannot be set ahead of time for a credential of a root anchored later: the root must already be
+    ///   anchored, and a root is anchored once, with its tree fixed.
+    /// What a proof-free act does allow is an event (CredentialRevoked etc.) for a hash that is not a credential of
+    /// the root; readers of events who need "is this a credential of the root" check it with a proof, as the views do.
+    /// Dropping the proof saves its calldata (one word per tree level: 10 at 1,024) and its hashing, so the gas of a
+    /// leaf-level act no longer depends on the batch size.
+    function revokeCredential(bytes32 root, bytes32 credentialHash, uint16 reasonCode) external;
+    /// @notice Suspend one credential of a root (until reinstated). No proof: see `revokeCredential`.
+    function suspendCredential(bytes32 root, bytes32 credentialHash, uint16 reasonCode) external;
+    /// @notice Reinstate one suspended credential of a root. No proof: see `revokeCredential`.
+    function reinstateCredential(bytes32 root, bytes32 credentialHash, uint16 reasonCode) external;
+    /// @notice Supersede one credential by (replacementRoot, replacementHash), for good; replacementRoot must be
+    /// anchored and replacementHash non-zero. No proof, for the credential or for its replacement: see
+    /// `revokeCredential` (a verifier following the replacement checks it with its own proof).
     function supersedeCredential(
         bytes32 root,
         bytes32 credentialHash,
-        bytes32[] calldata proof,
         bytes32 replacementRoot,
         bytes32 replacementHash,
         uint16 reasonCode
@@ -149,6 +168,8 @@ interface IRegistryAnchors {
         view
         returns (bool valid, Validity code);
     /// @notice The replacement of a superseded root (credentialHash 0) or credential (zeros when none).
+    /// @dev Takes no proof, so it answers for any hash a supersession named (see `revokeCredential`): follow it only
+    /// for a credential that `statusOf` / `isValidAt`, with its proof, report as Superseded.
     function replacementOf(bytes32 root, bytes32 credentialHash)
         external
         view

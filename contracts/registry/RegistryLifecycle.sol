@@ -46,31 +46,24 @@ abstract contract RegistryLifecycle is RegistryAnchors {
     }
 
     /// @inheritdoc IRegistryAnchors
-    function revokeCredential(bytes32 root, bytes32 credentialHash, bytes32[] calldata proof, uint16 reasonCode)
-        external
-    {
-        _changeLeaf(root, credentialHash, proof, CredentialStatus.Revoked, reasonCode);
+    function revokeCredential(bytes32 root, bytes32 credentialHash, uint16 reasonCode) external {
+        _changeLeaf(root, credentialHash, CredentialStatus.Revoked, reasonCode);
     }
 
     /// @inheritdoc IRegistryAnchors
-    function suspendCredential(bytes32 root, bytes32 credentialHash, bytes32[] calldata proof, uint16 reasonCode)
-        external
-    {
-        _changeLeaf(root, credentialHash, proof, CredentialStatus.Suspended, reasonCode);
+    function suspendCredential(bytes32 root, bytes32 credentialHash, uint16 reasonCode) external {
+        _changeLeaf(root, credentialHash, CredentialStatus.Suspended, reasonCode);
     }
 
     /// @inheritdoc IRegistryAnchors
-    function reinstateCredential(bytes32 root, bytes32 credentialHash, bytes32[] calldata proof, uint16 reasonCode)
-        external
-    {
-        _changeLeaf(root, credentialHash, proof, CredentialStatus.Active, reasonCode);
+    function reinstateCredential(bytes32 root, bytes32 credentialHash, uint16 reasonCode) external {
+        _changeLeaf(root, credentialHash, CredentialStatus.Active, reasonCode);
     }
 
     /// @inheritdoc IRegistryAnchors
     function supersedeCredential(
         bytes32 root,
         bytes32 credentialHash,
-        bytes32[] calldata proof,
         bytes32 replacementRoot,
         bytes32 replacementHash,
         uint16 reasonCode
@@ -79,7 +72,7 @@ abstract contract RegistryLifecycle is RegistryAnchors {
             _recordOf(replacementRoot) == 0 || replacementHash == 0
                 || (replacementRoot == root && replacementHash == credentialHash)
         ) revert CredentialRegistryInvalidReplacement(replacementRoot);
-        bytes32 leaf = _changeLeaf(root, credentialHash, proof, CredentialStatus.Superseded, reasonCode);
+        bytes32 leaf = _changeLeaf(root, credentialHash, CredentialStatus.Superseded, reasonCode);
         _replacements[root][leaf] = Replacement(replacementRoot, replacementHash);
         emit CredentialSuperseded(root, credentialHash, reasonCode, replacementRoot, replacementHash);
     }
@@ -155,18 +148,15 @@ abstract contract RegistryLifecycle is RegistryAnchors {
         _emitStatus(root, 0, to, reasonCode);
     }
 
-    function _changeLeaf(
-        bytes32 root,
-        bytes32 credentialHash,
-        bytes32[] calldata proof,
-        CredentialStatus to,
-        uint16 reasonCode
-    ) private returns (bytes32 leaf) {
+    /// @dev No proof (see `revokeCredential` in the interface): the status is stored under (root, leaf(credentialHash))
+    /// and only a view that has checked a proof for that leaf ever reads it.
+    function _changeLeaf(bytes32 root, bytes32 credentialHash, CredentialStatus to, uint16 reasonCode)
+        private
+        returns (bytes32 leaf)
+    {
         _authoriseLifecycle(root);
+        if (credentialHash == 0) revert CredentialRegistryZeroCredentialHash(root);
         leaf = _leaf(credentialHash);
-        if (MerkleProof.processProofCalldata(proof, leaf) != root) {
-            revert CredentialRegistryInvalidProof(root, credentialHash);
-        }
         mapping(bytes32 => uint256) storage statuses = _leafStatus[root];
         uint256 word = statuses[leaf];
         uint256 next = _transition(root, credentialHash, word, to, reasonCode);

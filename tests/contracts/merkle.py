@@ -37,7 +37,10 @@ class StandardMerkleTree:
         return self.tree[0]
 
     def proof(self, value_index: int) -> list[bytes]:
-        i = self.index_of[value_index]
+        return self.proof_of_node(self.index_of[value_index])
+
+    def proof_of_node(self, i: int) -> list[bytes]:
+        """The path from tree[i] (a leaf or an internal node) up to the root."""
         proof: list[bytes] = []
         while i > 0:
             sibling = i - 1 if i % 2 == 0 else i + 1

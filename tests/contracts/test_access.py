@@ -48,8 +48,8 @@ R = lambda w: w.chain.registry.functions  # noqa: E731
 G = lambda w: w.chain.governance.functions  # noqa: E731
 
 
-def _leaf_args(w: World) -> tuple[bytes, bytes, list[bytes]]:
-    return w.tree.root, w.hashes[0], w.tree.proof(0)
+def _leaf_args(w: World) -> tuple[bytes, bytes]:
+    return w.tree.root, w.hashes[0]
 
 
 def _sig_by_stranger(w: World) -> Any:

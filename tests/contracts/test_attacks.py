@@ -18,7 +18,7 @@ from tests.contracts.conftest import (
     _deploy,
     sign_anchor,
 )
-from tests.contracts.merkle import StandardMerkleTree, hash_pair, leaf_of
+from tests.contracts.merkle import StandardMerkleTree, hash_pair, leaf_of, process_proof
 
 VALIDITY = ["Valid", "UnknownRoot", "NotInTree", "NotYetAnchored", "KeyCompromised", "Revoked", "Superseded",
             "Suspended", "Expired"]  # fmt: skip
@@ -34,13 +34,11 @@ def _batch(chain: Chain, n: int = 4) -> tuple[StandardMerkleTree, list[bytes], o
 
 def test_internal_node_presented_as_leaf_is_refused(any_chain: Chain) -> None:
     c = any_chain
-    tree, _, issuer = _batch(c)
+    tree, _, _ = _batch(c)
     node, sibling = tree.tree[1], tree.tree[2]  # the root's two children
     assert hash_pair(node, sibling) == tree.root  # a real path from `node` to the root
     valid, code = c.registry.functions.isValidAt(tree.root, node, [sibling], c.now()).call()
     assert (valid, VALIDITY[code]) == (False, "NotInTree")
-    name, args = c.refused(c.registry.functions.revokeCredential(tree.root, node, [sibling], 1), issuer.key)
-    assert (name, args) == ("CredentialRegistryInvalidProof", (tree.root, node))
     assert c.call_refused(c.registry.functions.statusOf(tree.root, node, [sibling])) == (
         "CredentialRegistryInvalidProof",
         (tree.root, node),
@@ -50,17 +48,64 @@ def test_internal_node_presented_as_leaf_is_refused(any_chain: Chain) -> None:
 def test_64_byte_leaf_is_refused(any_chain: Chain) -> None:
     """The 64-byte preimage of an inner node (its two children) can neither be passed nor pass as a leaf."""
     c = any_chain
-    tree, _, issuer = _batch(c)
+    tree, _, _ = _batch(c)
     left, right = sorted((tree.tree[1], tree.tree[2]))
     sixty_four = left + right
     assert keccak(sixty_four) == tree.root  # what a single-hashed, unsorted scheme would accept
     # hashed once (the inner node itself) it is refused; raw 64 bytes do not fit the ABI's bytes32
     valid, code = c.registry.functions.isValidAt(tree.root, keccak(sixty_four), [], c.now()).call()
     assert (valid, VALIDITY[code]) == (False, "NotInTree")
-    name, _ = c.refused(c.registry.functions.revokeCredential(tree.root, keccak(sixty_four), [], 1), issuer.key)
-    assert name == "CredentialRegistryInvalidProof"
     with pytest.raises(Exception, match=r"bytes32|Could not identify|arguments"):
         c.registry.functions.isValidAt(tree.root, sixty_four, [], c.now()).call()
+    with pytest.raises(Exception, match=r"bytes32|Could not identify|arguments"):
+        c.registry.functions.revokeCredential(tree.root, sixty_four, 1).call({"from": c.funder})
+
+
+def test_status_set_on_a_non_credential_is_inert(any_chain: Chain) -> None:
+    """Leaf-level acts take no proof, so the root's issuer may record a status for any hash under its root: an inner
+    node, the root itself, a random hash. None of it changes any view for any real credential, and an inner node
+    still never verifies as a credential, with or without a status of its own."""
+    c = any_chain
+    tree, hashes, issuer = _batch(c, n=8)
+    f = c.registry.functions
+    inner = tree.tree[1:7]  # every internal node below the root (8 leaves: 7 internal nodes, tree[0] the root)
+    leaves = [leaf_of(h) for h in hashes]
+    strangers = [secrets.token_bytes(32) for _ in range(3)]
+    t0 = c.now()
+    before = [f.isValidAt(tree.root, h, tree.proof(i), t0).call() for i, h in enumerate(hashes)]
+    statuses_before = [f.statusOf(tree.root, h, tree.proof(i)).call() for i, h in enumerate(hashes)]
+    assert before == [[True, 0]] * 8
+    c.advance(10)
+    phantoms = [*inner, tree.root, *leaves, *strangers[:2]]  # leaves: a leaf named as if it were a credential hash
+    for k, phantom in enumerate(phantoms):
+        act = ("revokeCredential", "suspendCredential")[k % 2]
+        c.send(getattr(f, act)(tree.root, phantom, 13), issuer.key)
+    new_root = issuer.anchor()
+    c.send(f.supersedeCredential(tree.root, strangers[2], new_root, b"\1" * 32, 1), issuer.key)
+    assert f.replacementOf(tree.root, strangers[2]).call() == [new_root, b"\1" * 32]  # recorded, but for no credential
+    c.advance(10)
+    now = c.now()
+    for i, h in enumerate(hashes):  # every real credential: unchanged now and at any earlier time
+        assert f.isValidAt(tree.root, h, tree.proof(i), now).call() == [True, 0]
+        assert f.isValidAt(tree.root, h, tree.proof(i), t0).call() == before[i]
+        assert f.statusOf(tree.root, h, tree.proof(i)).call() == statuses_before[i]
+        assert f.replacementOf(tree.root, h).call() == [b"\0" * 32, b"\0" * 32]
+    for node in inner:  # an inner node, even with a status recorded for it and its real path, is no credential
+        index = tree.tree.index(node)
+        path = tree.proof_of_node(index)
+        assert process_proof(node, path) == tree.root
+        assert f.isValidAt(tree.root, node, path, now).call() == [False, VALIDITY.index("NotInTree")]
+        assert c.call_refused(f.statusOf(tree.root, node, path))[0] == "CredentialRegistryInvalidProof"
+    for leaf, i in ((leaf_of(h), i) for i, h in enumerate(hashes)):  # nor is a leaf presented as a credential hash
+        assert f.isValidAt(tree.root, leaf, tree.proof(i), now).call() == [False, VALIDITY.index("NotInTree")]
+    for stranger in strangers:  # a random hash: not in the tree, whatever status it was given
+        assert f.isValidAt(tree.root, stranger, tree.proof(0), now).call() == [False, VALIDITY.index("NotInTree")]
+    # the acts are still refused to anyone else, and a real credential can still be revoked after all of it
+    other = c.issuer()
+    assert c.refused(f.revokeCredential(tree.root, strangers[0], 1), other.key)[0] == "CredentialRegistryNotRootIssuer"
+    c.send(f.revokeCredential(tree.root, hashes[5], 2), issuer.key)
+    assert f.isValidAt(tree.root, hashes[5], tree.proof(5), c.now()).call() == [False, VALIDITY.index("Revoked")]
+    assert f.isValidAt(tree.root, hashes[4], tree.proof(4), c.now()).call() == [True, 0]
 
 
 def test_delegated_signature_replayed_is_refused(any_chain: Chain) -> None:

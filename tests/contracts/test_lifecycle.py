@@ -52,7 +52,7 @@ def test_revoking_one_leaf_touches_that_leaf_only(any_chain: Chain) -> None:
     tree, hashes, issuer = _batch(c)
     before = c.now()
     c.advance(10)
-    receipt = c.send(c.registry.functions.revokeCredential(tree.root, hashes[1], tree.proof(1), 7), issuer.key)
+    receipt = c.send(c.registry.functions.revokeCredential(tree.root, hashes[1], 7), issuer.key)
     assert c.events(receipt) == [
         ("CredentialRevoked", {"root": tree.root, "credentialHash": hashes[1], "reasonCode": 7})
     ]
@@ -65,7 +65,7 @@ def test_revoking_one_leaf_touches_that_leaf_only(any_chain: Chain) -> None:
     assert status == [REVOKED, 7, now]
     # revocation is final
     for fn in ("suspendCredential", "reinstateCredential", "revokeCredential"):
-        call = getattr(c.registry.functions, fn)(tree.root, hashes[1], tree.proof(1), 1)
+        call = getattr(c.registry.functions, fn)(tree.root, hashes[1], 1)
         assert c.refused(call, issuer.key)[0] == "CredentialRegistryInvalidTransition"
 
 
@@ -74,23 +74,23 @@ def test_suspension_and_reinstatement_keep_their_history(any_chain: Chain) -> No
     tree, hashes, issuer = _batch(c)
     f = c.registry.functions
     t0 = c.advance(10)
-    c.send(f.suspendCredential(tree.root, hashes[0], tree.proof(0), 3), issuer.key)
+    c.send(f.suspendCredential(tree.root, hashes[0], 3), issuer.key)
     t_susp = c.now()
     assert _valid(c, tree, hashes, 0, t_susp) == (False, V["Suspended"])
-    assert c.refused(f.suspendCredential(tree.root, hashes[0], tree.proof(0), 3), issuer.key)[0] == (
+    assert c.refused(f.suspendCredential(tree.root, hashes[0], 3), issuer.key)[0] == (
         "CredentialRegistryInvalidTransition"
     )
     c.advance(100)
-    c.send(f.reinstateCredential(tree.root, hashes[0], tree.proof(0), 4), issuer.key)
+    c.send(f.reinstateCredential(tree.root, hashes[0], 4), issuer.key)
     t_back = c.now()
     assert _valid(c, tree, hashes, 0, t_back) == (True, V["Valid"])
     assert _valid(c, tree, hashes, 0, t_susp + 50) == (False, V["Suspended"])  # still suspended then
     assert _valid(c, tree, hashes, 0, min(t0, t_susp - 1)) == (True, V["Valid"])
-    assert c.refused(f.reinstateCredential(tree.root, hashes[0], tree.proof(0), 4), issuer.key)[0] == (
+    assert c.refused(f.reinstateCredential(tree.root, hashes[0], 4), issuer.key)[0] == (
         "CredentialRegistryInvalidTransition"
     )
     c.advance(10)
-    c.send(f.suspendCredential(tree.root, hashes[0], tree.proof(0), 5), issuer.key)
+    c.send(f.suspendCredential(tree.root, hashes[0], 5), issuer.key)
     assert _valid(c, tree, hashes, 0, t_susp + 50) == (False, V["Suspended"])
     assert _valid(c, tree, hashes, 0, t_back) == (True, V["Valid"])
 
@@ -114,15 +114,61 @@ def test_supersession_points_at_the_replacement(any_chain: Chain) -> None:
     f = c.registry.functions
     new_hash = secrets.token_bytes(32)
     new_root = issuer.anchor(StandardMerkleTree([new_hash]).root)
-    assert c.refused(f.supersedeCredential(tree.root, hashes[2], tree.proof(2), secrets.token_bytes(32), new_hash, 1),
+    assert c.refused(f.supersedeCredential(tree.root, hashes[2], secrets.token_bytes(32), new_hash, 1),
                      issuer.key)[0] == "CredentialRegistryInvalidReplacement"  # fmt: skip
-    receipt = c.send(f.supersedeCredential(tree.root, hashes[2], tree.proof(2), new_root, new_hash, 1), issuer.key)
-    assert c.events(receipt)[0][0] == "CredentialSuperseded"
+    receipt = c.send(f.supersedeCredential(tree.root, hashes[2], new_root, new_hash, 1), issuer.key)
+    assert c.events(receipt) == [
+        (
+            "CredentialSuperseded",
+            {
+                "root": tree.root,
+                "credentialHash": hashes[2],
+                "reasonCode": 1,
+                "replacementRoot": new_root,
+                "replacementHash": new_hash,
+            },
+        )
+    ]
     assert _valid(c, tree, hashes, 2, c.now()) == (False, V["Superseded"])
     assert f.replacementOf(tree.root, hashes[2]).call() == [new_root, new_hash]
     c.send(f.supersedeRoot(tree.root, new_root, 1), issuer.key)
     assert f.replacementOf(tree.root, b"\0" * 32).call() == [new_root, b"\0" * 32]
     assert c.refused(f.supersedeRoot(new_root, new_root, 1), issuer.key)[0] == "CredentialRegistryInvalidReplacement"
+
+
+def test_leaf_acts_refuse_unknown_roots_zero_hashes_and_bad_replacements(any_chain: Chain) -> None:
+    """No proof is taken (see IRegistryAnchors.revokeCredential), but every other refusal still holds, each named."""
+    c = any_chain
+    tree, hashes, issuer = _batch(c)
+    f = c.registry.functions
+    unknown = secrets.token_bytes(32)
+    for fn in ("revokeCredential", "suspendCredential", "reinstateCredential"):
+        assert c.refused(getattr(f, fn)(unknown, hashes[0], 1), issuer.key) == (
+            "CredentialRegistryUnknownRoot",
+            (unknown,),
+        )
+        assert c.refused(getattr(f, fn)(tree.root, b"\0" * 32, 1), issuer.key) == (
+            "CredentialRegistryZeroCredentialHash",
+            (tree.root,),
+        )
+    new_root = issuer.anchor()
+    assert c.refused(f.supersedeCredential(unknown, hashes[0], new_root, b"\1" * 32, 1), issuer.key) == (
+        "CredentialRegistryUnknownRoot",
+        (unknown,),
+    )
+    assert c.refused(f.supersedeCredential(tree.root, b"\0" * 32, new_root, b"\1" * 32, 1), issuer.key) == (
+        "CredentialRegistryZeroCredentialHash",
+        (tree.root,),
+    )
+    for bad_root, bad_hash in ((new_root, b"\0" * 32), (tree.root, hashes[0]), (unknown, b"\1" * 32)):
+        assert c.refused(f.supersedeCredential(tree.root, hashes[0], bad_root, bad_hash, 1), issuer.key) == (
+            "CredentialRegistryInvalidReplacement",
+            (bad_root,),
+        )
+    # governance is refused the same way (zero hash), and none of the above changed anything
+    assert c.govern_refused(f.revokeCredential(tree.root, b"\0" * 32, 1))[0] == "CredentialRegistryZeroCredentialHash"
+    assert all(_valid(c, tree, hashes, i, c.now()) == (True, V["Valid"]) for i in range(4))
+    assert tuple(f.anchorOf(tree.root).call()[7:9]) == (ACTIVE, 0)
 
 
 def test_expiry_and_anchor_time(any_chain: Chain) -> None:
@@ -150,8 +196,8 @@ def test_rotated_key_still_acts_on_old_anchors_and_retired_key_cannot_anchor(any
         "CredentialRegistryKeyNotValidNow"
     )
     issuer.anchor(key=new)
-    c.send(c.registry.functions.revokeCredential(tree.root, hashes[0], tree.proof(0), 1), new)  # new key, old anchor
-    assert c.refused(c.registry.functions.revokeCredential(tree.root, hashes[1], tree.proof(1), 1), old)[0] == (
+    c.send(c.registry.functions.revokeCredential(tree.root, hashes[0], 1), new)  # new key, old anchor
+    assert c.refused(c.registry.functions.revokeCredential(tree.root, hashes[1], 1), old)[0] == (
         "CredentialRegistryNotRootIssuer"
     )
     assert _valid(c, tree, hashes, 1, c.now()) == (True, V["Valid"])  # anchored by the old key before retirement
@@ -226,7 +272,7 @@ def test_governance_hold_is_lifted_by_governance_only(chain: Chain) -> None:
 def test_governance_acts_on_any_root(chain: Chain) -> None:
     c = chain
     tree, hashes, _ = _batch(c)
-    c.govern(c.registry.functions.revokeCredential(tree.root, hashes[3], tree.proof(3), 99))
+    c.govern(c.registry.functions.revokeCredential(tree.root, hashes[3], 99))
     assert _valid(c, tree, hashes, 3, c.now()) == (False, V["Revoked"])
 
 
@@ -236,7 +282,7 @@ def test_multicall_anchors_and_changes_status_in_one_transaction(any_chain: Chai
     f = c.registry.functions
     roots = [secrets.token_bytes(32) for _ in range(5)]
     calls = [f.anchor(r, 1, FORMAL, 0)._encode_transaction_data() for r in roots]
-    calls.append(f.revokeCredential(tree.root, hashes[0], tree.proof(0), 1)._encode_transaction_data())
+    calls.append(f.revokeCredential(tree.root, hashes[0], 1)._encode_transaction_data())
     receipt = c.send(f.multicall(calls), issuer.key)
     names = [n for n, _ in c.events(receipt)]
     assert names == ["CredentialAnchored"] * 5 + ["CredentialRevoked"]

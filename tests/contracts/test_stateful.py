@@ -2,8 +2,9 @@
 
 Invariants: a revoked credential is never valid again; a suspended one becomes valid again only by reinstatement;
 an anchor's time never changes; only an accredited, in-scope issuer with a key valid now can anchor; a leaf change
-affects that (root, leaf) only; valid-at-T for a T in the past never changes (suspension and withdrawal are not
-retroactive).
+affects that (root, leaf) only; a status recorded for a hash that is no credential of the root (leaf acts take no
+proof) changes no answer for any credential; valid-at-T for a T in the past never changes (suspension and
+withdrawal are not retroactive).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tests.contracts.merkle import StandardMerkleTree
 
 ACTIVE, SUSPENDED, SUPERSEDED, REVOKED = range(4)
 CODE_OF = {SUSPENDED: 7, REVOKED: 5}
+NOT_IN_TREE = 2
 ACTIONS = {"revoke": REVOKED, "suspend": SUSPENDED, "reinstate": ACTIVE}
 
 
@@ -69,6 +71,7 @@ class RegistryMachine(RuleBasedStateMachine):
         self.c, self.issuers, _ = _base()
         self.roots: list[RootModel] = []
         self.answers: list[tuple[bytes, bytes, list[bytes], int, tuple[bool, int]]] = []
+        self.phantoms: dict[tuple[bytes, bytes], int] = {}  # statuses recorded for hashes that are no credential
 
     # ----------------------------------------------------------------------------------------- rules
 
@@ -106,7 +109,7 @@ class RegistryMachine(RuleBasedStateMachine):
             call = getattr(f, f"{action}Root")(r.root, 1)
             current = r.status
         else:
-            call = getattr(f, f"{action}Credential")(r.root, r.hashes[i], r.tree.proof(i), 1)
+            call = getattr(f, f"{action}Credential")(r.root, r.hashes[i], 1)
             current = r.leaf_status.get(i, ACTIVE)
         allowed = (current == SUSPENDED) if target == ACTIVE else (
             current == ACTIVE or (current == SUSPENDED and target == REVOKED))  # fmt: skip
@@ -132,6 +135,36 @@ class RegistryMachine(RuleBasedStateMachine):
                 r.status = target
             else:
                 r.leaf_status[i] = target
+
+    @precondition(lambda self: self.roots)
+    @rule(data=st.data(), action=st.sampled_from(sorted(ACTIONS)), by_gov=st.booleans(), inner=st.booleans())
+    def act_on_a_non_credential(self, data: st.DataObject, action: str, by_gov: bool, inner: bool) -> None:
+        """Leaf acts take no proof: the root's issuer may record a status for a hash that is no credential of the
+        root (an inner node, or a random hash). It must be accepted or refused like any other, and stay inert: the
+        invariant checks every real credential against a model that ignores it."""
+        r = data.draw(st.sampled_from(self.roots))
+        internal = r.tree.tree[: len(r.hashes) - 1]  # empty for a tree of one
+        phantom = data.draw(st.sampled_from(internal)) if inner and internal else secrets.token_bytes(32)
+        call = getattr(self.c.registry.functions, f"{action}Credential")(r.root, phantom, 1)
+        current = self.phantoms.get((r.root, phantom), ACTIVE)
+        target = ACTIONS[action]
+        allowed = (current == SUSPENDED) if target == ACTIVE else (
+            current == ACTIVE or (current == SUSPENDED and target == REVOKED))  # fmt: skip
+        owner = self.issuers[r.owner]
+        authorised = by_gov or owner.active
+        if authorised and allowed:
+            if by_gov:
+                self.c.govern(call)
+            else:
+                self.c.send(call, owner.issuer.key)
+            self.phantoms[(r.root, phantom)] = target
+        else:
+            name, _ = self.c.govern_refused(call) if by_gov else self.c.refused(call, owner.issuer.key)
+            assert name == ("CredentialRegistryInvalidTransition" if authorised else "CredentialRegistryNotRootIssuer")
+        if phantom in internal:  # an inner node never verifies as a credential, with its real path
+            path = r.tree.proof_of_node(r.tree.tree.index(phantom))
+            valid, code = self.c.registry.functions.isValidAt(r.root, phantom, path, self.c.now()).call()
+            assert (valid, code) == (False, NOT_IN_TREE)
 
     @rule(seconds=st.integers(1, 500))
     def advance(self, seconds: int) -> None:
