@@ -53,6 +53,16 @@ class Settings(BaseSettings):
         description="Run the batcher (anchoring) inside the API process; off: run `python -m node.services.batcher`.",
     )
 
+    indexer_enabled: bool = Field(
+        default=True, description="Follow the registry's events into the store and the in-memory mirror (the API)."
+    )
+    indexer_poll_interval_s: float | None = Field(
+        default=None, gt=0, description="How often the indexer polls the chain; unset means the devnet block time."
+    )
+    indexer_max_block_range: int = Field(
+        default=2000, ge=1, le=100_000, description="Most blocks per eth_getLogs (halved when the node refuses)."
+    )
+
     deployer_key: SecretStr | None = Field(
         default=None, description="Key that deploys and pays; unset on the devnet means anvil's dev account 0."
     )

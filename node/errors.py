@@ -247,3 +247,12 @@ class CheckpointCoverageError(CheckpointError):
     """A bundle needs a chain fact the checkpoint did not record (the checkpoint was made for other bundles)."""
 
     status_code = 422
+
+
+# --- the indexer (node/services/indexer.py) -------------------------------------------------------------------------
+
+
+class ChainReorganisedError(ChainUnavailableError):
+    """The chain changed under the indexer while it read a range of blocks; it rewinds and reads again next poll."""
+
+    status_code = 503

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from node.api.errors import install_error_handlers
-from node.api.routes import credentials, governance, health, issuers, lifecycle, verify
+from node.api.routes import credentials, events, governance, health, issuers, lifecycle, verify
 from node.config import Settings, get_settings
 from node.runtime import Node
 
@@ -26,7 +26,12 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
             batcher = Batcher(app.state.node)
             app.state.node.extras["batcher"] = batcher
             batcher.start()  # recovery and anchoring run in its thread: startup never waits for the chain
+        from node.services.indexer import attach_indexer
+
+        indexer = attach_indexer(app.state.node)  # the mirror: node.extras["chainview"]; lag for /readyz
         yield
+        if indexer is not None:
+            indexer.stop()
         if batcher is not None:
             batcher.stop()
             app.state.node.extras.pop("batcher", None)
@@ -43,5 +48,6 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(issuers.router)
     app.include_router(governance.router)
     app.include_router(credentials.router)
+    app.include_router(events.router)
     app.include_router(verify.router)
     return app

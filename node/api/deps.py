@@ -11,6 +11,7 @@ from node.runtime import Node
 from node.services.chainview import ChainView, RpcChainView
 from node.services.governance import GovernanceService
 from node.services.health import HealthService
+from node.services.indexer import EventsService
 from node.services.issuance import IssuanceService
 from node.services.lifecycle import LifecycleService
 from node.services.verification import StatusService, VerificationService
@@ -64,6 +65,16 @@ def get_issuance_service(node: NodeDep) -> IssuanceService:
 
 
 IssuanceDep = Annotated[IssuanceService, Depends(get_issuance_service)]
+
+
+# --- indexed events (node/services/indexer.py) ----------------------------------------------------------------------
+
+
+def get_events_service(node: NodeDep) -> EventsService:
+    return EventsService(node.store)
+
+
+EventsDep = Annotated[EventsService, Depends(get_events_service)]
 
 
 # --- verification (node/services/verification.py) -----------------------------------------------------------------

@@ -458,3 +458,179 @@ _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
 )
+
+
+# --- the indexer's reads (node/services/indexer.py) -----------------------------------------------------------------
+
+import weakref  # noqa: E402 - this section's own import, kept with it
+
+MULTICALL_CHUNK = 200
+"""Views per ``multicall`` eth_call (an anchorOf costs ~10k gas: far below any node's eth_call gas cap)."""
+
+
+@dataclass(frozen=True)
+class ChainBlock:
+    number: int
+    hash: str
+    """0x-prefixed lowercase hex."""
+    timestamp: int
+
+
+@dataclass(frozen=True)
+class ChainLog:
+    """One decoded event of the registry or the governance contract, as eth_getLogs returned it."""
+
+    contract: str
+    """REGISTRY or GOVERNANCE."""
+    name: str
+    args: dict[str, Any]
+    """Decoded by the ABI (bytes, ints, checksummed addresses, lists)."""
+    block_number: int
+    block_hash: str
+    block_timestamp: int | None
+    """From the log when the node includes it (anvil, geth >= 1.16); else None and the caller reads the header."""
+    tx_hash: str
+    log_index: int
+
+
+@dataclass(frozen=True)
+class AccreditationReads:
+    """Body, issuer and key records read together at one block (records as the views return them)."""
+
+    bodies: dict[int, BodyRecord]
+    body_types: dict[int, list[bytes]]
+    issuers: dict[int, IssuerRecord]
+    issuer_types: dict[int, list[bytes]]
+    keys: dict[str, KeyRecord]
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+def in_process(client: RegistryClient) -> bool:
+    """True for an in-process chain (eth-tester): it must not be called from two threads at once."""
+    from web3 import EthereumTesterProvider
+
+    return isinstance(client.w3.provider, EthereumTesterProvider)
+
+
+def chain_block(client: RegistryClient, block: int | str = "latest") -> ChainBlock | None:
+    """Number, hash and timestamp of a block (by number, hash or tag); None when the chain has no such block."""
+    try:
+        b = client.w3.eth.get_block(block)  # type: ignore[arg-type]
+    except BlockNotFound:
+        return None
+    return ChainBlock(int(b["number"]), _hex(b["hash"]), int(b["timestamp"]))
+
+
+_EVENT_MAPS: weakref.WeakKeyDictionary[RegistryClient, dict[tuple[str, bytes], tuple[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _event_map(client: RegistryClient) -> dict[tuple[str, bytes], tuple[str, Any]]:
+    """(contract address, topic0) -> (contract name, web3 event) for both contracts, built once per client."""
+    cached = _EVENT_MAPS.get(client)
+    if cached is None:
+        cached = {}
+        for name, contract in ((REGISTRY, client.registry), (GOVERNANCE, client.governance)):
+            for event in contract.all_events():
+                cached[(contract.address.lower(), bytes.fromhex(event.topic.removeprefix("0x")))] = (name, event)
+        _EVENT_MAPS[client] = cached
+    return cached
+
+
+def chain_logs(client: RegistryClient, from_block: int, to_block: int) -> list[ChainLog]:
+    """Every registry and governance event in blocks [from_block, to_block], decoded, in chain order (one
+    eth_getLogs; a node that limits ranges or results answers with a Web3RPCError: ask for a smaller range)."""
+    events = _event_map(client)
+    raw = client.w3.eth.get_logs(
+        {
+            "fromBlock": from_block,
+            "toBlock": to_block,
+            "address": [client.registry.address, client.governance.address],
+        }
+    )
+    out: list[ChainLog] = []
+    for log in raw:
+        if log.get("removed") or not log["topics"]:
+            continue
+        found = events.get((str(log["address"]).lower(), bytes(log["topics"][0])))
+        if found is None:
+            continue
+        contract, event = found
+        data = event.process_log(log)
+        stamp: Any = log.get("blockTimestamp")
+        timestamp = int(stamp, 16) if isinstance(stamp, str) else (int(stamp) if stamp is not None else None)
+        out.append(
+            ChainLog(
+                contract=contract,
+                name=str(data["event"]),
+                args=dict(data["args"]),
+                block_number=int(log["blockNumber"]),
+                block_hash=_hex(log["blockHash"]),
+                block_timestamp=timestamp,
+                tx_hash=_hex(log["transactionHash"]),
+                log_index=int(log["logIndex"]),
+            )
+        )
+    out.sort(key=lambda entry: (entry.block_number, entry.log_index))
+    return out
+
+
+def views_at(client: RegistryClient, fns: list[ContractFunction], block: int | str) -> list[Any]:
+    """Run many registry views as of one block with the registry's ``multicall`` (one eth_call per
+    MULTICALL_CHUNK views); each result decoded as ``fn.call()`` would return it."""
+    from eth_utils.abi import get_abi_output_types
+    from web3._utils.abi import map_abi_data
+    from web3._utils.normalizers import BASE_RETURN_NORMALIZERS
+
+    out: list[Any] = []
+    for start in range(0, len(fns), MULTICALL_CHUNK):
+        chunk = fns[start : start + MULTICALL_CHUNK]
+        payload = [fn._encode_transaction_data() for fn in chunk]
+        multicall = client.registry.functions.multicall(payload)
+        results = client.view(lambda m=multicall: m.call(block_identifier=block))  # type: ignore[misc]
+        for fn, raw in zip(chunk, results, strict=True):
+            types = get_abi_output_types(fn.abi)
+            decoded = map_abi_data(BASE_RETURN_NORMALIZERS, types, client.w3.codec.decode(types, bytes(raw)))
+            out.append(decoded[0] if len(decoded) == 1 else tuple(decoded))
+    return out
+
+
+def anchors_at(client: RegistryClient, roots: list[bytes], block: int | str) -> list[AnchorRecord]:
+    """``anchorOf`` for many roots as of one block (issuerId 0: not anchored then)."""
+    fns = [client.registry.functions.anchorOf(root) for root in roots]
+    return [
+        AnchorRecord(root, r[0], r[1], r[2], r[3], r[4], bytes(r[5]), r[6], CredentialStatus(r[7]), r[8], r[9])
+        for root, r in zip(roots, views_at(client, fns, block), strict=True)
+    ]
+
+
+def accreditation_at(
+    client: RegistryClient, body_ids: list[int], issuer_ids: list[int], keys: list[str], block: int | str
+) -> AccreditationReads:
+    """Body, issuer (with types) and key records as of one block, in as few eth_calls as the chunking allows."""
+    fns = client.registry.functions
+    calls: list[ContractFunction] = []
+    for body_id in body_ids:
+        calls += [fns.bodyOf(body_id), fns.bodyTypes(body_id)]
+    for issuer_id in issuer_ids:
+        calls += [fns.issuerOf(issuer_id), fns.issuerTypes(issuer_id)]
+    calls += [fns.keyOf(Web3.to_checksum_address(key)) for key in keys]
+    results = iter(views_at(client, calls, block))
+    reads = AccreditationReads({}, {}, {}, {}, {})
+    for body_id in body_ids:
+        r = next(results)
+        reads.bodies[body_id] = BodyRecord(body_id, r[0], r[1], AccreditationStatus(r[2]), r[3], r[4], r[5], r[6])
+        reads.body_types[body_id] = [bytes(t) for t in next(results)]
+    for issuer_id in issuer_ids:
+        r = next(results)
+        reads.issuers[issuer_id] = IssuerRecord(
+            issuer_id, r[0], r[1], AccreditationStatus(r[2]), r[3], r[4], r[5], r[6], bytes(r[7]), r[8]
+        )
+        reads.issuer_types[issuer_id] = [bytes(t) for t in next(results)]
+    for key in keys:
+        reads.keys[key] = KeyRecord(*next(results))
+    return reads

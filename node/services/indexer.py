@@ -1,0 +1,589 @@
+"""The indexer: follows the registry's and the governance contract's events into the store and the mirror.
+
+One background thread (started by the app's lifespan; :meth:`Indexer.poll_once` for tests and tools) polls the chain
+about once a block. Each poll:
+
+1. **checks for a reorganisation** by block hash: the stored hash of the cursor block must still be the chain's. If it
+   is not, it walks back through the block hashes it recorded until one matches (the fork block), deletes the stored
+   events and block hashes above it, rolls the mirror back to it, and re-indexes from there;
+2. **indexes** from the block after the cursor to the head, in ranges of at most ``indexer_max_block_range`` blocks
+   (halved while the node refuses a range): one eth_getLogs for both contracts, ``anchorOf`` for every new root and
+   the records behind every accreditation event in a few ``multicall`` eth_calls, all as of the range's last block
+   (by its hash, so a range read across a reorganisation fails and is read again);
+3. **stores** the events (arguments as JSON, hex for bytes; ``root`` and ``issuer_id`` filled when the event has
+   them or its root's anchor does), the hashes of the blocks it indexed and the cursor (resuming there after a
+   restart; stored events are de-duplicated by (tx hash, log index)), then applies the range to the mirror and
+   publishes its last block as the mirror's ``as_of()``.
+
+The stored arguments carry what the mirror needs to be rebuilt without the chain: ``blockTimestamp`` on every event,
+and the anchor record (issuer, key, time, leaf count, type, expiry) on ``CredentialAnchored``, whose log holds only
+the root. At start the mirror is rebuilt from the stored events plus one read of the accreditation records.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import requests
+from web3.exceptions import Web3Exception, Web3RPCError
+
+from node.chain.registry import (
+    AnchorRecord,
+    ChainBlock,
+    ChainLog,
+    accreditation_at,
+    anchors_at,
+    chain_block,
+    chain_logs,
+    in_process,
+)
+from node.errors import ChainReorganisedError, RegistryError, ValidationFailedError
+from node.runtime import Node
+from node.services.chainview import BlockRef
+from node.services.mirror import (
+    ANCHOR_EVENT,
+    LIFECYCLE_STATUS,
+    TIMESTAMP_ARG,
+    ZERO_HASH,
+    Accreditation,
+    IndexedEvent,
+    MirrorChainView,
+    anchor_args,
+)
+from node.store import EventPage, NewEvent, Store
+
+log = logging.getLogger(__name__)
+
+RECENT_STATE_BLOCKS = 64
+"""Views are read as of the range's last block when it is this close to the head (any node keeps that state);
+further back (catching up) they are read at ``latest``: a non-archive node has pruned older state."""
+MAX_REORG_WALK = 1024
+"""Recorded blocks compared on the way back to a fork; beyond that the chain was reset: index again from scratch."""
+STALE_AFTER_POLLS = 20
+"""The background indexer counts as stalled (no lag reported) after this many poll intervals without a good poll."""
+RECOVERABLE: tuple[type[BaseException], ...] = (RegistryError, Web3Exception, requests.RequestException, OSError)
+"""What a poll may fail with and the thread survives (unreachable node, refused range, reorganisation mid-read)."""
+
+
+class EventName(StrEnum):
+    """Every event the indexer stores (the registry's and the governance contract's)."""
+
+    BodyAccredited = "BodyAccredited"
+    BodySuspended = "BodySuspended"
+    BodyReinstated = "BodyReinstated"
+    BodyWithdrawn = "BodyWithdrawn"
+    BodyAdminChanged = "BodyAdminChanged"
+    IssuerAccredited = "IssuerAccredited"
+    IssuerSuspended = "IssuerSuspended"
+    IssuerReinstated = "IssuerReinstated"
+    IssuerWithdrawn = "IssuerWithdrawn"
+    IssuerMetadataUpdated = "IssuerMetadataUpdated"
+    KeyAdded = "KeyAdded"
+    KeyRetired = "KeyRetired"
+    KeyCompromised = "KeyCompromised"
+    CredentialTypeRegistered = "CredentialTypeRegistered"
+    CredentialAnchored = "CredentialAnchored"
+    CredentialRevoked = "CredentialRevoked"
+    CredentialSuspended = "CredentialSuspended"
+    CredentialReinstated = "CredentialReinstated"
+    CredentialSuperseded = "CredentialSuperseded"
+    EIP712DomainChanged = "EIP712DomainChanged"
+    ProposalCreated = "ProposalCreated"
+    ProposalApproved = "ProposalApproved"
+    ProposalExecuted = "ProposalExecuted"
+    GovernorAdded = "GovernorAdded"
+    GovernorRemoved = "GovernorRemoved"
+    ThresholdChanged = "ThresholdChanged"
+
+
+GOVERNANCE_EVENTS = frozenset(
+    {"ProposalCreated", "ProposalApproved", "ProposalExecuted", "GovernorAdded", "GovernorRemoved", "ThresholdChanged"}
+)
+
+
+@dataclass(frozen=True)
+class IndexerStatus:
+    running: bool
+    """The background thread is alive (False in manual mode: an in-process chain, or before start)."""
+    cursor: int | None
+    """The last block indexed."""
+    head: int | None
+    """The chain head at the last poll."""
+    lag: int | None
+    last_poll_at: float | None
+    """Unix time of the last poll that completed."""
+    last_error: str | None
+
+
+def jsonable(value: Any) -> Any:
+    """An event argument as JSON: bytes as 0x hex, sequences as lists, numbers, strings and booleans as they are."""
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    return str(value)
+
+
+def _b32(value: str) -> bytes:
+    return bytes.fromhex(value.removeprefix("0x"))
+
+
+def _ref(block: ChainBlock) -> BlockRef:
+    return BlockRef(block.number, block.hash, block.timestamp)
+
+
+@dataclass
+class _Touched:
+    """Accreditation records an indexed range changed, to read again."""
+
+    bodies: set[int]
+    issuers: set[int]
+    keys: set[str]
+    block: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.bodies or self.issuers or self.keys)
+
+
+class Indexer:
+    """Follows the chain into the store and the mirror; see the module docstring."""
+
+    def __init__(
+        self,
+        node: Node,
+        mirror: MirrorChainView,
+        poll_interval_s: float | None = None,
+        max_block_range: int | None = None,
+    ) -> None:
+        settings = node.settings
+        self._node = node
+        self._client = node.registry
+        self._store: Store = node.store
+        self.mirror = mirror
+        self.poll_interval_s = (
+            poll_interval_s or settings.indexer_poll_interval_s or settings.devnet_block_time_s or 1.0
+        )
+        self.max_block_range = max_block_range or settings.indexer_max_block_range
+        self.cursor_name = f"events:{node.manifest.registry.lower()}"
+        self._deploy_block = node.manifest.deploy_block
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._initialised = False
+        self._cursor: ChainBlock | None = None
+        self._head: int | None = None
+        self._last_poll_at: float | None = None
+        self._last_error: str | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Poll in a background thread. On an in-process chain (eth-tester, not thread-safe) poll once, here, instead:
+        call :meth:`poll_once` again to catch up."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        if in_process(self._client):
+            try:
+                self.poll_once()
+            except RECOVERABLE as exc:
+                self._last_error = str(exc)
+                log.warning("indexer: the first poll failed (%s); call poll_once() to retry", exc)
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="credreg-indexer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Stop the thread after its current poll (idempotent)."""
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=timeout_s)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except RECOVERABLE as exc:
+                self._last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("indexer: poll failed, retrying in %.1f s: %s", self.poll_interval_s, self._last_error)
+            self._stop.wait(self.poll_interval_s)
+
+    # --- state ----------------------------------------------------------------------------------------------------
+
+    def lag(self) -> int | None:
+        """Blocks between the chain head and the last indexed block; None before the first poll or while stalled."""
+        if self._head is None or self._cursor is None:
+            return None
+        if self._thread is not None and self._last_poll_at is not None:
+            stale_s = STALE_AFTER_POLLS * self.poll_interval_s + 10
+            if not self._thread.is_alive() or time.time() - self._last_poll_at > stale_s:
+                return None
+        return max(0, self._head - self._cursor.number)
+
+    def status(self) -> IndexerStatus:
+        return IndexerStatus(
+            running=self._thread is not None and self._thread.is_alive(),
+            cursor=self._cursor.number if self._cursor else None,
+            head=self._head,
+            lag=self.lag(),
+            last_poll_at=self._last_poll_at,
+            last_error=self._last_error,
+        )
+
+    def wait_until(self, block: int, timeout_s: float = 10.0) -> bool:
+        """Wait until the mirror is at or past ``block`` (the background thread does the work)."""
+        deadline = time.monotonic() + timeout_s
+        while self.mirror.as_of().number < block:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(min(0.05, self.poll_interval_s))
+        return True
+
+    # --- one poll -------------------------------------------------------------------------------------------------
+
+    def poll_once(self) -> int:
+        """Check for a reorganisation, then index up to the head. Returns how many new events were stored."""
+        with self._lock:
+            head = chain_block(self._client)
+            if head is None:  # pragma: no cover - every node has a latest block
+                raise ChainReorganisedError("the node returned no latest block; the indexer retries.")
+            self._head = head.number
+            if not self._initialised:
+                self._initialise()
+            fork = self._find_fork()
+            if fork is not None:
+                self._rewind(fork)
+            added = 0
+            while True:
+                start = self._next_block()
+                if start > head.number:
+                    break
+                added += self._index_range(start, min(head.number, start + self.max_block_range - 1), head)
+            self._last_poll_at = time.time()
+            self._last_error = None
+            return added
+
+    def _next_block(self) -> int:
+        return self._deploy_block if self._cursor is None else self._cursor.number + 1
+
+    def _initialise(self) -> None:
+        stored = self._store.get_cursor(self.cursor_name)
+        if stored is None:
+            # a first start for this deployment: whatever the tables hold is from another one
+            self._store.delete_events_from(0)
+            self._store.delete_blocks_from(0)
+            self._cursor = None
+        else:
+            known = chain_block(self._client, stored.block_number)
+            timestamp = known.timestamp if known is not None else 0
+            self._cursor = ChainBlock(stored.block_number, stored.block_hash, timestamp)
+        fork = self._find_fork()
+        if fork is not None:
+            self._truncate_store(fork)
+        self._rebuild_mirror()
+        self._initialised = True
+
+    # --- reorganisations ------------------------------------------------------------------------------------------
+
+    def _find_fork(self) -> ChainBlock | None:
+        """None when the cursor block is still on the chain; else the last recorded block that is (the fork)."""
+        cursor = self._cursor
+        if cursor is None:
+            return None
+        now = chain_block(self._client, cursor.number)
+        if now is not None and now.hash == cursor.hash:
+            return None
+        store = self._store
+        store.delete_blocks_from(cursor.number + 1)
+        for _ in range(MAX_REORG_WALK):
+            latest = store.latest_block()
+            if latest is None:
+                break
+            number, block_hash = latest
+            now = chain_block(self._client, number)
+            if now is not None and now.hash == block_hash:
+                log.warning(
+                    "indexer: reorganisation: block %d replaced; re-indexing from block %d", cursor.number, number + 1
+                )
+                return now
+            store.delete_blocks_from(number)
+        log.warning("indexer: no indexed block is on the chain any more (a reset chain): indexing again from scratch")
+        genesis = chain_block(self._client, max(self._deploy_block - 1, 0))
+        return genesis or ChainBlock(max(self._deploy_block - 1, 0), ZERO_HASH, 0)
+
+    def _truncate_store(self, fork: ChainBlock) -> None:
+        store = self._store
+        store.delete_events_from(fork.number + 1)
+        store.delete_blocks_from(fork.number + 1)
+        if fork.number < self._deploy_block:
+            store.delete_events_from(0)
+            store.delete_blocks_from(0)
+        store.set_cursor(self.cursor_name, fork.number, fork.hash)
+        self._cursor = fork
+
+    def _rewind(self, fork: ChainBlock) -> None:
+        orphaned = list(self._stored_events(from_block=fork.number + 1))
+        self._truncate_store(fork)
+        if not self.mirror.rollback(_ref(fork)):
+            self._rebuild_mirror()
+            return
+        touched = self._touched(orphaned)
+        if touched:
+            touched.block = fork.number
+            self.mirror.set_accreditation(self._read_accreditation(touched, fork.hash))
+
+    # --- indexing a range -----------------------------------------------------------------------------------------
+
+    def _index_range(self, start: int, end: int, head: ChainBlock) -> int:
+        client = self._client
+        while True:
+            before = head if end == head.number else chain_block(client, end)
+            if before is None:
+                raise ChainReorganisedError(f"block {end} disappeared while indexing; the indexer reads it again.")
+            try:
+                logs = chain_logs(client, start, end)
+                break
+            except Web3RPCError:
+                if end == start:
+                    raise
+                end = start + (end - start) // 2  # the node limits ranges or results: ask for less
+        after = chain_block(client, end)
+        if after is None or after.hash != before.hash:
+            raise ChainReorganisedError(f"block {end} changed while indexing; the indexer reads the range again.")
+        timestamps = self._timestamps(logs, after)
+        state_block = after.hash if head.number - end <= RECENT_STATE_BLOCKS else "latest"
+        anchors = self._anchors(logs, state_block)
+        events = [self._new_event(entry, timestamps[entry.block_number], anchors) for entry in logs]
+        touched = self._touched(events)
+        records = self._read_accreditation(touched, state_block) if touched else None
+
+        store = self._store
+        added = store.add_events(events)
+        blocks = {(e.block_number, e.block_hash) for e in events} | {(after.number, after.hash)}
+        store.record_blocks(sorted(blocks))
+        store.set_cursor(self.cursor_name, after.number, after.hash)
+        self._cursor = after
+
+        mirror = self.mirror
+        mirror.apply(events)
+        if records is not None:
+            mirror.set_accreditation(records)
+        mirror.publish(_ref(after))
+        return added
+
+    def _timestamps(self, logs: list[ChainLog], end: ChainBlock) -> dict[int, int]:
+        """Block timestamps of the logs (from the logs when the node includes them, else one header per block),
+        checking every log's block hash against the chain's."""
+        out: dict[int, int] = {end.number: end.timestamp}
+        hashes: dict[int, str] = {end.number: end.hash}
+        for entry in logs:
+            if entry.block_number not in hashes:
+                if entry.block_timestamp is not None:
+                    hashes[entry.block_number], out[entry.block_number] = entry.block_hash, entry.block_timestamp
+                else:
+                    block = chain_block(self._client, entry.block_number)
+                    if block is None:
+                        raise ChainReorganisedError(f"block {entry.block_number} disappeared while indexing.")
+                    hashes[block.number], out[block.number] = block.hash, block.timestamp
+            if hashes[entry.block_number] != entry.block_hash:
+                raise ChainReorganisedError(f"block {entry.block_number} changed while indexing.")
+        return out
+
+    def _anchors(self, logs: list[ChainLog], state_block: str) -> dict[bytes, AnchorRecord]:
+        roots = [bytes(entry.args["root"]) for entry in logs if entry.name == ANCHOR_EVENT]
+        if not roots:
+            return {}
+        records = {record.root: record for record in anchors_at(self._client, roots, state_block)}
+        missing = [root for root, record in records.items() if not record.exists]
+        if missing:
+            raise ChainReorganisedError(
+                f"root 0x{missing[0].hex()} is not anchored as of block {state_block} although its event was seen."
+            )
+        return records
+
+    def _new_event(self, entry: ChainLog, timestamp: int, anchors: Mapping[bytes, AnchorRecord]) -> NewEvent:
+        args: dict[str, Any] = {name: jsonable(value) for name, value in entry.args.items()}
+        args[TIMESTAMP_ARG] = timestamp
+        root = args.get("root") if isinstance(args.get("root"), str) else None
+        issuer = args.get("issuerId")
+        issuer_id = issuer if isinstance(issuer, int) and not isinstance(issuer, bool) else None
+        if entry.name == ANCHOR_EVENT:
+            record = anchors[bytes(entry.args["root"])]
+            args.update(anchor_args(record))
+            issuer_id = record.issuer_id
+        elif entry.name in LIFECYCLE_STATUS and root is not None:
+            anchored = anchors.get(_b32(root))
+            issuer_id = anchored.issuer_id if anchored else self.mirror.issuer_of_root(_b32(root))
+        return NewEvent(
+            block_number=entry.block_number,
+            block_hash=entry.block_hash,
+            tx_hash=entry.tx_hash,
+            log_index=entry.log_index,
+            name=entry.name,
+            args=args,
+            root=root.lower() if root else None,
+            issuer_id=issuer_id,
+        )
+
+    def _touched(self, events: list[Any]) -> _Touched:
+        """The bodies, issuers and keys whose records the accreditation events among ``events`` changed (a body's
+        or an issuer's change also moves its keys' effective windows)."""
+        touched = _Touched(set(), set(), set())
+        body_issuers: dict[int, set[int]] = {}
+        issuer_keys: dict[int, set[str]] = {}
+        for event in events:
+            name, args = event.name, event.args
+            if name.startswith(("Body", "Issuer", "Key")):
+                touched.block = max(touched.block, event.block_number)
+            if name.startswith("Body"):
+                touched.bodies.add(int(args["bodyId"]))
+            elif name.startswith("Issuer"):
+                touched.issuers.add(int(args["issuerId"]))
+                if name == "IssuerAccredited":
+                    body_issuers.setdefault(int(args["bodyId"]), set()).add(int(args["issuerId"]))
+            elif name.startswith("Key"):
+                touched.keys.add(str(args["key"]))
+                issuer_keys.setdefault(int(args["issuerId"]), set()).add(str(args["key"]))
+        for body_id in touched.bodies:
+            touched.issuers |= self.mirror.issuers_of_body(body_id) | body_issuers.get(body_id, set())
+        for issuer_id in touched.issuers:
+            touched.keys |= self.mirror.keys_of_issuer(issuer_id) | issuer_keys.get(issuer_id, set())
+        return touched
+
+    def _read_accreditation(self, touched: _Touched, block: str) -> Accreditation:
+        keys = sorted({key.lower(): key for key in touched.keys}.values())
+        reads = accreditation_at(self._client, sorted(touched.bodies), sorted(touched.issuers), keys, block)
+        return Accreditation(
+            block=touched.block,
+            bodies=reads.bodies,
+            body_types=reads.body_types,
+            issuers=reads.issuers,
+            issuer_types=reads.issuer_types,
+            keys=reads.keys,
+        )
+
+    # --- the mirror from the store ----------------------------------------------------------------------------
+
+    def _stored_events(self, from_block: int | None = None) -> Iterator[IndexedEvent]:
+        cursor: str | None = None
+        while True:
+            page = self._store.query_events(from_block=from_block, cursor=cursor, limit=1000)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    def _rebuild_mirror(self) -> None:
+        """Replay every stored event into a fresh mirror state, read the accreditation records once, swap it in."""
+        cursor = self._cursor
+        if cursor is None:
+            genesis = chain_block(self._client, max(self._deploy_block - 1, 0))
+            as_of = _ref(genesis) if genesis else BlockRef(max(self._deploy_block - 1, 0), ZERO_HASH, 0)
+        else:
+            as_of = _ref(cursor)
+        events = list(self._stored_events())
+        touched = self._touched(events)
+        records = None
+        if touched and cursor is not None:
+            touched.block = 0  # a baseline: rolled back only through the refresh a rewind does
+            head = self._head if self._head is not None else cursor.number
+            state_block = cursor.hash if head - cursor.number <= RECENT_STATE_BLOCKS else "latest"
+            records = self._read_accreditation(touched, state_block)
+        self.mirror.reset(as_of, events, records)
+
+
+# --- the events API's service ---------------------------------------------------------------------------------------
+
+
+class EventsService:
+    """Reads indexed events for ``GET /v1/events`` (validation and the opaque cursor live here, SQL in the store)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def query(
+        self,
+        *,
+        name: str | None = None,
+        issuer_id: int | None = None,
+        root: str | None = None,
+        from_block: int | None = None,
+        to_block: int | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> EventPage:
+        if name is not None and name not in EventName.__members__:
+            raise ValidationFailedError(f"name: unknown event {name!r}; use one of {', '.join(EventName)}.")
+        if root is not None:
+            root = root.lower()
+            if len(root) != 66 or not root.startswith("0x") or any(c not in "0123456789abcdef" for c in root[2:]):
+                raise ValidationFailedError("root: must be 0x followed by 64 hex digits (a Merkle root or a leaf).")
+        page = self._store.query_events(
+            name=name,
+            issuer_id=issuer_id,
+            root=root,
+            from_block=from_block,
+            to_block=to_block,
+            cursor=decode_cursor(cursor) if cursor is not None else None,
+            limit=limit,
+        )
+        return EventPage(page.items, encode_cursor(page.next_cursor) if page.next_cursor else None)
+
+
+def encode_cursor(position: str) -> str:
+    """The store's page position as an opaque token (clients pass it back, never build it)."""
+    return base64.urlsafe_b64encode(f"ev1:{position}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ValidationFailedError(
+            "cursor: not a cursor this node issued; pass nextCursor from the previous page unchanged."
+        ) from exc
+    prefix, _, position = text.partition(":")
+    block, _, log_index = position.partition(":")
+    if prefix != "ev1" or not block.isdigit() or not log_index.isdigit():
+        raise ValidationFailedError(
+            "cursor: not a cursor this node issued; pass nextCursor from the previous page unchanged."
+        )
+    return position
+
+
+def contract_of(event_name: str) -> str:
+    """Which contract emits an event (the names do not overlap)."""
+    return "RegistryGovernance" if event_name in GOVERNANCE_EVENTS else "CredentialRegistry"
+
+
+def attach_indexer(node: Node) -> Indexer | None:
+    """Start the node's indexer (creating it and its mirror on first use) unless ``indexer_enabled`` is off.
+
+    The mirror goes into ``node.extras["chainview"]`` (what the verify endpoint reads) and the indexer into
+    ``node.extras["indexer"]`` (/readyz reads its lag).
+    """
+    existing = node.extras.get("indexer")
+    if isinstance(existing, Indexer):
+        existing.start()
+        return existing
+    if not node.settings.indexer_enabled:
+        return None
+    mirror = MirrorChainView(node.chain_id, node.manifest.registry)
+    indexer = Indexer(node, mirror)
+    node.extras["chainview"] = mirror
+    node.extras["indexer"] = indexer
+    indexer.start()
+    return indexer
