@@ -30,6 +30,7 @@ from pydantic.alias_generators import to_camel
 from web3.contract.contract import ContractFunction
 from web3.types import TxReceipt
 
+from node.chain.keystore import passphrase_from
 from node.chain.registry import (
     OPEN_END,
     AccreditationStatus,
@@ -638,17 +639,25 @@ class GovernanceService:
     def _admin_tm(self, admin: str, keystore_path: str | None) -> TxManager | None:
         """The body admin's TxManager when this node holds its key (a keystore, or a devnet dev key), else None."""
         signers = self._node.signers
+        if keystore_path is not None:
+            return signers.manager(self._keystore_account(admin, keystore_path, "bodyAdminKeystorePath"))
         try:
-            account: LocalAccount = signers.account_for(admin, keystore_path)
-        except KeystoreError:
-            raise
+            account: LocalAccount = signers.account_for(admin)
         except ConfigurationError:
-            return None
-        if account.address.lower() != admin.lower():
-            raise ValidationFailedError(
-                f"bodyAdminKeystorePath: the keystore holds {account.address}, not body admin {admin}"
-            )
+            return None  # not a key this node holds: act through governance
         return signers.manager(account)
+
+    def _keystore_account(self, address: str, keystore_path: str, field: str) -> LocalAccount:
+        """The account in a keystore named by a request; a keystore that cannot be used is the request's fault (422),
+        a node with no passphrase configured is the operator's (500)."""
+        passphrase_from(self._node.settings)
+        try:
+            account: LocalAccount = self._node.signers.account_for(address, keystore_path)
+        except KeystoreError as exc:
+            raise ValidationFailedError(f"{field}: {exc.detail}") from exc
+        if account.address.lower() != address.lower():
+            raise ValidationFailedError(f"{field}: the keystore holds {account.address}, not {address}")
+        return account
 
     def _issuer_actor(self, issuer_id: int, keystore_path: str | None) -> tuple[TxManager | None, IssuerRecord]:
         issuer = self._chain_issuer(issuer_id)
@@ -1003,11 +1012,8 @@ class GovernanceService:
         return self._register(issuer_id, name, signer, keystore_path, None, mint_api_key, body_admin_keystore_path)
 
     def _check_signer(self, signer: str, keystore_path: str | None) -> None:
-        if keystore_path is None:
-            return
-        account = self._node.signers.account_for(signer, keystore_path)
-        if account.address.lower() != signer.lower():
-            raise ValidationFailedError(f"keystorePath: the keystore holds {account.address}, not {signer}")
+        if keystore_path is not None:
+            self._keystore_account(signer, keystore_path, "keystorePath")
 
     def _register(
         self,
