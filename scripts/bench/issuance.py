@@ -1,0 +1,178 @@
+"""Issuance end to end: the bulk API → anchored on a real anvil, against the in-process compute floor.
+
+Figures (same run, same machine; timings as ratios where they claim anything):
+- issuance.compute_floor_per_s: salting + hashing + Merkle tree + proofs for N credentials in-process (no I/O).
+- issuance.bulk_credentials_per_s: N credentials through POST /v1/credentials/bulk until every one is anchored.
+- issuance.ratio_to_floor: the two above (goal ≥ 0.5).
+- issuance.single_post_per_s: POST /v1/credentials one by one (8 concurrent clients).
+- issuance.accept_to_anchor_p50_ms / _p99_ms: from the 202 to the confirmed anchor, for the single posts, beside the
+  batch window + block time they cannot beat.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from node.chain.client import connect
+from node.chain.deploy import deploy
+from node.chain.devnet import Devnet
+from node.config import DEVNET_CHAIN_ID, PROJECT_ROOT, Settings
+from node.credentials.document import build_document, compute_credential_hash
+from node.credentials.merkle import MerkleTree
+from node.main import create_app
+from node.runtime import Node
+from node.services.bootstrap import ensure_demo_issuer
+from node.services.signers import DEV_GOVERNOR, dev_account
+
+BULK_N = 5_000
+SINGLE_N = 200
+BLOCK_TIME_S = 1.0
+BATCH_MAX_WAIT_MS = 500
+TYPE = "formal-qualification"
+
+NOTES = f"""\
+`make bench` issuance section: a real anvil (interval mining, {BLOCK_TIME_S:g} s blocks, chain id
+{DEVNET_CHAIN_ID}), the contracts deployed, the devnet demo issuer, and the API served by uvicorn (one worker)
+in the bench process, with the batcher and indexer running as in `make run` (CREDREG_BATCH_MAX_SIZE 1024,
+CREDREG_BATCH_MAX_WAIT_MS {BATCH_MAX_WAIT_MS}). The floor builds the same {BULK_N:,} documents (salts, JCS
+field hashes, credential hashes) and their Merkle tree and proofs in-process; the end-to-end figure posts them
+in one bulk and polls the store until every one is anchored (confirmations 1). The latency figures are for
+{SINGLE_N} single posts from 8 concurrent clients; an anchor cannot be confirmed sooner than the batch window
+plus about one block, so they are shown beside that window.
+"""
+
+
+def subject(n: int) -> dict[str, Any]:
+    return {
+        "learner": {"name": f"Learner {n}", "identity": {"type": "passport", "number": f"P{n:07d}", "country": "ZA"}},
+        "qualification": {"id": "SAQA-1", "title": "Diploma", "nqfLevel": 6, "credits": 360},
+        "institution": "Bench College",
+        "awardDate": "2026-11-20",
+    }
+
+
+def compute_floor(n: int) -> float:
+    start = time.perf_counter()
+    hashes = []
+    for i in range(n):
+        doc = build_document(TYPE, subject(i), issuer_id="did:web:bench.example", issuer_name="Bench College")
+        hashes.append(compute_credential_hash(doc))
+    tree = MerkleTree(hashes)
+    tree.proofs()
+    return n / (time.perf_counter() - start)
+
+
+def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def _wait_anchored(node: Node, ids: list[str], timeout_s: float = 600) -> None:
+    deadline = time.monotonic() + timeout_s
+    pending = set(ids)
+    while pending and time.monotonic() < deadline:
+        counts = node.store.credential_counts()
+        if counts.get("pending", 0) == 0 and counts.get("batched", 0) == 0:
+            return
+        time.sleep(0.1)
+    raise RuntimeError("credentials were not anchored in time: see the batcher's last error")
+
+
+def run() -> dict[str, dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        settings = Settings(
+            data_dir=data / "data",
+            devnet_port=0,
+            batch_max_wait_ms=BATCH_MAX_WAIT_MS,
+            batch_max_size=1024,
+            devnet_block_time_s=BLOCK_TIME_S,
+        )
+        floor = compute_floor(BULK_N)
+        devnet = Devnet(data / "devnet", PROJECT_ROOT / "node_modules", DEVNET_CHAIN_ID, port=0,
+                        block_time_s=BLOCK_TIME_S, snapshot_interval_s=None)  # fmt: skip
+        devnet.start()
+        try:
+            deploy(connect(devnet.url), dev_account(DEV_GOVERNOR), settings.manifest_path, settings.artifacts_dir)
+            node = Node.open(settings, rpc_url=devnet.url)
+            demo = ensure_demo_issuer(node)
+            server, thread, url = _serve(create_app(settings, node=node))
+            headers = {"Authorization": f"Bearer {demo.api_key}"}
+            try:
+                with httpx.Client(base_url=url, headers=headers, timeout=300) as client:
+                    items = [{"type": TYPE, "credentialSubject": subject(i)} for i in range(BULK_N)]
+                    start = time.perf_counter()
+                    response = client.post("/v1/credentials/bulk", json={"credentials": items})
+                    response.raise_for_status()
+                    _wait_anchored(node, response.json()["ids"])
+                    bulk_rate = BULK_N / (time.perf_counter() - start)
+
+                def post(i: int) -> str:
+                    with httpx.Client(base_url=url, headers=headers, timeout=60) as c:
+                        r = c.post("/v1/credentials", json={"type": TYPE, "credentialSubject": subject(BULK_N + i)})
+                        r.raise_for_status()
+                        return str(r.json()["id"])
+
+                start = time.perf_counter()
+                with ThreadPoolExecutor(8) as pool:
+                    single_ids = list(pool.map(post, range(SINGLE_N)))
+                single_rate = SINGLE_N / (time.perf_counter() - start)
+                _wait_anchored(node, single_ids)
+                latencies = []
+                for cid in single_ids:
+                    cred = node.store.get_credential(cid)
+                    assert cred.anchored_at is not None
+                    latencies.append((cred.anchored_at - cred.created_at).total_seconds() * 1000)
+            finally:
+                server.should_exit = True
+                thread.join(timeout=30)
+                node.close()
+        finally:
+            devnet.stop()
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    window_ms = BATCH_MAX_WAIT_MS + BLOCK_TIME_S * 1000
+    return {
+        "issuance.compute_floor_per_s": {
+            "value": round(floor, 1),
+            "unit": "credentials/s",
+            "note": f"{BULK_N:,} in-process",
+        },
+        "issuance.bulk_credentials_per_s": {
+            "value": round(bulk_rate, 1),
+            "unit": "credentials/s",
+            "note": f"{BULK_N:,} via bulk API until anchored",
+        },
+        "issuance.ratio_to_floor": {
+            "value": round(bulk_rate / floor, 3),
+            "unit": "ratio",
+            "note": "goal ≥ 0.5 (higher is better)",
+        },
+        "issuance.single_post_per_s": {"value": round(single_rate, 1), "unit": "requests/s", "note": "8 clients"},
+        "issuance.accept_to_anchor_p50_ms": {
+            "value": round(p50, 1),
+            "unit": "ms",
+            "note": f"batch window + block time = {window_ms:g} ms",
+        },
+        "issuance.accept_to_anchor_p99_ms": {
+            "value": round(p99, 1),
+            "unit": "ms",
+            "note": f"batch window + block time = {window_ms:g} ms",
+        },
+    }
