@@ -14,7 +14,8 @@ The points (where they are called):
 
 ``after_accept``
     Credentials are written to the outbox and the caller has (or would have) been told "accepted"; nothing is batched
-    yet. Called by whatever writes the outbox (the issuance service, the drill's acceptor).
+    yet. Called right after an outbox write: by the drills' acceptor (tests/drills/node_proc.py); the issuance service
+    is the natural other caller (after ``store.add_credentials``).
 ``after_claim``
     A batch is claimed (``building``) but its Merkle tree is not recorded (node/services/batcher.py).
 ``after_build``
