@@ -27,7 +27,7 @@ import binascii
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -144,17 +144,43 @@ def _ref(block: ChainBlock) -> BlockRef:
     return BlockRef(block.number, block.hash, block.timestamp)
 
 
-@dataclass
 class _Touched:
-    """Accreditation records an indexed range changed, to read again."""
+    """Accreditation records that events changed, to read again: note() each event, then expand() once (a body's
+    or an issuer's change also moves its keys' effective windows)."""
 
-    bodies: set[int]
-    issuers: set[int]
-    keys: set[str]
-    block: int = 0
+    def __init__(self) -> None:
+        self.bodies: set[int] = set()
+        self.issuers: set[int] = set()
+        self.keys: set[str] = set()
+        self.block = 0
+        """The last block whose events touched a record (what the re-read records are stamped with)."""
+        self._body_issuers: dict[int, set[int]] = {}
+        self._issuer_keys: dict[int, set[str]] = {}
 
     def __bool__(self) -> bool:
         return bool(self.bodies or self.issuers or self.keys)
+
+    def note(self, event: IndexedEvent) -> None:
+        name, args = event.name, event.args
+        if not name.startswith(("Body", "Issuer", "Key")):
+            return
+        self.block = max(self.block, event.block_number)
+        if name.startswith("Body"):
+            self.bodies.add(int(args["bodyId"]))
+        elif name.startswith("Issuer"):
+            self.issuers.add(int(args["issuerId"]))
+            if name == "IssuerAccredited":
+                self._body_issuers.setdefault(int(args["bodyId"]), set()).add(int(args["issuerId"]))
+        else:
+            self.keys.add(str(args["key"]))
+            self._issuer_keys.setdefault(int(args["issuerId"]), set()).add(str(args["key"]))
+
+    def expand(self, mirror: MirrorChainView) -> _Touched:
+        for body_id in self.bodies:
+            self.issuers |= mirror.issuers_of_body(body_id) | self._body_issuers.get(body_id, set())
+        for issuer_id in self.issuers:
+            self.keys |= mirror.keys_of_issuer(issuer_id) | self._issuer_keys.get(issuer_id, set())
+        return self
 
 
 class Indexer:
@@ -213,13 +239,17 @@ class Indexer:
             thread.join(timeout=timeout_s)
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.poll_once()
-            except RECOVERABLE as exc:
-                self._last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("indexer: poll failed, retrying in %.1f s: %s", self.poll_interval_s, self._last_error)
-            self._stop.wait(self.poll_interval_s)
+        try:
+            while not self._stop.is_set():
+                try:
+                    self.poll_once()
+                except RECOVERABLE as exc:
+                    self._last_error = f"{type(exc).__name__}: {exc}"
+                    log.warning("indexer: poll failed, retrying in %.1f s: %s", self.poll_interval_s, self._last_error)
+                self._stop.wait(self.poll_interval_s)
+        finally:
+            if not self._stop.is_set():  # an unexpected error (its traceback follows): lag() now reports None
+                log.error("indexer: the thread stopped; /readyz fails until the node is restarted")
 
     # --- state ----------------------------------------------------------------------------------------------------
 
@@ -335,12 +365,11 @@ class Indexer:
         self._cursor = fork
 
     def _rewind(self, fork: ChainBlock) -> None:
-        orphaned = list(self._stored_events(from_block=fork.number + 1))
+        touched = self._touched(self._stored_events(from_block=fork.number + 1))  # before they are deleted
         self._truncate_store(fork)
         if not self.mirror.rollback(_ref(fork)):
             self._rebuild_mirror()
             return
-        touched = self._touched(orphaned)
         if touched:
             touched.block = fork.number
             self.mirror.set_accreditation(self._read_accreditation(touched, fork.hash))
@@ -438,30 +467,11 @@ class Indexer:
             issuer_id=issuer_id,
         )
 
-    def _touched(self, events: list[Any]) -> _Touched:
-        """The bodies, issuers and keys whose records the accreditation events among ``events`` changed (a body's
-        or an issuer's change also moves its keys' effective windows)."""
-        touched = _Touched(set(), set(), set())
-        body_issuers: dict[int, set[int]] = {}
-        issuer_keys: dict[int, set[str]] = {}
+    def _touched(self, events: Iterable[IndexedEvent]) -> _Touched:
+        touched = _Touched()
         for event in events:
-            name, args = event.name, event.args
-            if name.startswith(("Body", "Issuer", "Key")):
-                touched.block = max(touched.block, event.block_number)
-            if name.startswith("Body"):
-                touched.bodies.add(int(args["bodyId"]))
-            elif name.startswith("Issuer"):
-                touched.issuers.add(int(args["issuerId"]))
-                if name == "IssuerAccredited":
-                    body_issuers.setdefault(int(args["bodyId"]), set()).add(int(args["issuerId"]))
-            elif name.startswith("Key"):
-                touched.keys.add(str(args["key"]))
-                issuer_keys.setdefault(int(args["issuerId"]), set()).add(str(args["key"]))
-        for body_id in touched.bodies:
-            touched.issuers |= self.mirror.issuers_of_body(body_id) | body_issuers.get(body_id, set())
-        for issuer_id in touched.issuers:
-            touched.keys |= self.mirror.keys_of_issuer(issuer_id) | issuer_keys.get(issuer_id, set())
-        return touched
+            touched.note(event)
+        return touched.expand(self.mirror)
 
     def _read_accreditation(self, touched: _Touched, block: str) -> Accreditation:
         keys = sorted({key.lower(): key for key in touched.keys}.values())
@@ -478,6 +488,7 @@ class Indexer:
     # --- the mirror from the store ----------------------------------------------------------------------------
 
     def _stored_events(self, from_block: int | None = None) -> Iterator[IndexedEvent]:
+        """Stored events in chain order, a page at a time (never all in memory)."""
         cursor: str | None = None
         while True:
             page = self._store.query_events(from_block=from_block, cursor=cursor, limit=1000)
@@ -494,15 +505,22 @@ class Indexer:
             as_of = _ref(genesis) if genesis else BlockRef(max(self._deploy_block - 1, 0), ZERO_HASH, 0)
         else:
             as_of = _ref(cursor)
-        events = list(self._stored_events())
-        touched = self._touched(events)
-        records = None
+        fresh = MirrorChainView(self.mirror.chain_id, self.mirror.registry_address, as_of)
+        touched = _Touched()
+
+        def replay() -> Iterator[IndexedEvent]:
+            for event in self._stored_events():
+                touched.note(event)
+                yield event
+
+        fresh.apply(replay())
+        touched.expand(fresh)
         if touched and cursor is not None:
-            touched.block = 0  # a baseline: rolled back only through the refresh a rewind does
+            touched.block = 0  # a baseline: rolled back only through the re-read a rewind does
             head = self._head if self._head is not None else cursor.number
             state_block = cursor.hash if head - cursor.number <= RECENT_STATE_BLOCKS else "latest"
-            records = self._read_accreditation(touched, state_block)
-        self.mirror.reset(as_of, events, records)
+            fresh.set_accreditation(self._read_accreditation(touched, state_block))
+        self.mirror.adopt(fresh)
 
 
 # --- the events API's service ---------------------------------------------------------------------------------------

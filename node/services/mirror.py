@@ -373,8 +373,12 @@ class MirrorChainView(_Reads):
         fresh.apply(events)
         if records is not None:
             fresh.set_accreditation(records)
-        fresh.publish(as_of)
-        self._state = fresh._state
+        self.adopt(fresh)
+
+    def adopt(self, other: MirrorChainView) -> None:
+        """Take over another mirror's state in one step (built aside while this one kept answering)."""
+        other.publish(other.as_of())
+        self._state = other._state
 
     # --- what the indexer must read after accreditation events -------------------------------------------------
 
