@@ -673,16 +673,24 @@ class GovernanceService:
                 raise NotFoundError(f"there is no proposal {proposal_id}: list them with GET /v1/governance/proposals.")
             return self._view(registry.proposal_of(proposal_id), registry.threshold(), registry.governors())
 
-    def proposals(self, state: ProposalState | None = None) -> list[ProposalView]:
+    def proposals(self, state: ProposalState | None = None, limit: int = 100) -> list[ProposalView]:
+        """The newest ``limit`` proposals (in ``state`` when given), oldest first."""
         registry = self._registry
-        threshold, governors = registry.threshold(), registry.governors()
-        views = [
-            self._view(registry.proposal_of(i), threshold, governors) for i in range(1, registry.proposal_count() + 1)
-        ]
-        return [v for v in views if state is None or v.state is state]
+        threshold, governors, now = registry.threshold(), registry.governors(), registry.latest_timestamp()
+        views: list[ProposalView] = []
+        for proposal_id in range(registry.proposal_count(), 0, -1):
+            if len(views) >= limit:
+                break
+            view = self._view(registry.proposal_of(proposal_id), threshold, governors, now)
+            if state is None or view.state is state:
+                views.append(view)
+        return views[::-1]
 
-    def _view(self, record: ProposalRecord, threshold: int, governors: list[str]) -> ProposalView:
+    def _view(
+        self, record: ProposalRecord, threshold: int, governors: list[str], now: int | None = None
+    ) -> ProposalView:
         registry = self._registry
+        now = registry.latest_timestamp() if now is None else now
         decoded = registry.decode_call(record.target, record.data)
         names = {
             registry.registry.address.lower(): "registry",
@@ -690,7 +698,7 @@ class GovernanceService:
         }
         if record.executed:
             state = ProposalState.EXECUTED
-        elif record.deadline < registry.latest_timestamp():
+        elif record.deadline < now:
             state = ProposalState.EXPIRED
         elif record.approvals >= threshold:
             state = ProposalState.READY
@@ -874,8 +882,11 @@ class GovernanceService:
         }
 
     def issuers(self) -> list[IssuerView]:
-        """The issuers this node has registered, each with its on-chain accreditation."""
-        return [IssuerView(**self._issuer_view(self._chain_issuer(s.id), s)) for s in self._node.store.list_issuers()]
+        """The issuers this node has registered, each with its on-chain accreditation ("not accredited" for a record
+        the chain does not know, e.g. after the chain was reset)."""
+        return [
+            IssuerView(**self._issuer_view(self._registry.issuer_of(s.id), s)) for s in self._node.store.list_issuers()
+        ]
 
     def issuer(self, issuer_id: int) -> IssuerDetail:
         registry = self._registry

@@ -6,7 +6,8 @@ and how to build a request that succeeds for them; everyone else must be refused
 refused request must write NOTHING: the database is byte-for-byte the same (a full dump of every table) and the
 chain has no new block (the devnet automines: a block exists only for a transaction).
 
-Callers: no key, the target's own issuer, another (active) issuer, a suspended issuer, a governor key, an admin key.
+Callers: no key, the target's own issuer, another (active) issuer, a suspended issuer, a governor key, an admin key
+from the store, and the operator's CREDREG_ADMIN_API_KEY.
 A refused request from another issuer on a lifecycle endpoint is a 404, not a 403: another issuer's credential is
 never revealed to exist (the store's isolation).
 """
@@ -22,6 +23,7 @@ from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
+from pydantic import SecretStr
 from starlette.routing import BaseRoute
 
 from node.chain.devnet import Devnet
@@ -32,7 +34,8 @@ from tests.services.test_lifecycle import FORMAL, Kit, chain, clean_env, make_ki
 
 __all__ = ["chain", "clean_env"]  # module fixtures shared with tests/services/test_lifecycle.py
 
-CALLERS = ("none", "owner", "other_issuer", "suspended_issuer", "governor", "admin")
+CALLERS = ("none", "owner", "other_issuer", "suspended_issuer", "governor", "admin", "env_admin")
+ENV_ADMIN_KEY = "crk_operator-admin-key-from-the-environment"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 Request = dict[str, Any]
@@ -130,6 +133,7 @@ def world(chain: Devnet, clean_env: None, tmp_path_factory: pytest.TempPathFacto
         tmp_path_factory.mktemp("authz"),
         governors=[dev_account(0).address, dev_account(3).address],
         threshold=1,
+        admin_api_key=SecretStr(ENV_ADMIN_KEY),
     )
     store = kit.node.store
     owner, _, _ = kit.accredit_issuer("Owner University")
@@ -152,6 +156,7 @@ def world(chain: Devnet, clean_env: None, tmp_path_factory: pytest.TempPathFacto
         "suspended_issuer": kit.issuer_api_key(suspended),
         "governor": kit.governor_key,
         "admin": kit.admin_key,
+        "env_admin": ENV_ADMIN_KEY,
     }
     try:
         yield World(kit=kit, keys=keys, owner=owner, spec=kit.client.app.openapi())  # type: ignore[attr-defined]
@@ -314,12 +319,12 @@ def _execute(w: World, _: str) -> Request:
 # --- the expectation table -----------------------------------------------------------------------------------------
 
 ISSUER_ONLY = {"owner", "other_issuer"}  # any active issuer issues, for itself
-LIFECYCLE = {"owner", "governor", "admin"}
-GOVERNANCE = {"governor", "admin"}
+LIFECYCLE = {"owner", "governor", "admin", "env_admin"}
+GOVERNANCE = {"governor", "admin", "env_admin"}
 
 
 def issuing(make: Make) -> Row:
-    return row(ISSUER_ONLY, make, none=401, suspended_issuer=403, governor=403, admin=403)
+    return row(ISSUER_ONLY, make, none=401, suspended_issuer=403, governor=403, admin=403, env_admin=403)
 
 
 def lifecycle(make: Make) -> Row:

@@ -187,8 +187,10 @@ def list_proposals(
     _: GovernorDep,
     service: GovernanceDep,
     state: Annotated[ProposalState | None, Query(description="Only proposals in this state.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many, the newest.")] = 100,
 ) -> ProposalList:
-    return ProposalList(items=service.proposals(state))
+    """The newest proposals (oldest first within the page), with their state and approvals."""
+    return ProposalList(items=service.proposals(state, limit))
 
 
 @router.get(
