@@ -521,8 +521,9 @@ class Batcher:
         except ConflictError as exc:
             other = store.get_batch_by_root(to_hex(tree.root))
             reason = (
-                f"this batch's root is already recorded for batch {other.id if other else '?'} (the same credential "
-                f"hashes were submitted twice: {exc.detail}); the credentials are anchored there, nothing to do."
+                f"these credentials repeat the credential hashes of batch {other.id if other else '?'} exactly (the "
+                f"same sealed documents were submitted twice: {exc.detail}); use the first copies, or re-issue these "
+                "(fresh salts give fresh hashes)."
             )
             self._fail_batch(batch_id, reason)
             return None
@@ -904,17 +905,22 @@ class Batcher:
     def _probe_loop(self) -> None:
         """Ask the chain for its head every ``probe_interval_s``: an outage is noted within seconds even while the
         loop thread sits in a TxManager call riding it out, and no new chain work starts until the node answers."""
+        logged_at = float("-inf")
         while not self._stop.wait(self.probe_interval_s):
             try:
                 self.node.registry.head()
             except STEP_FAULTS as exc:
-                since = self._chain_down_since = self._chain_down_since or time.monotonic()
-                down_s = time.monotonic() - since
-                self._note(None, exc, prefix=f"the chain has not answered for {down_s:.0f} s; batches wait, none fail")
+                now = time.monotonic()
+                since = self._chain_down_since = self._chain_down_since or now
+                loud = now - logged_at >= 30.0  # the stats always; the log at most every 30 s
+                logged_at = now if loud else logged_at
+                prefix = f"the chain has not answered for {now - since:.0f} s; batches wait, none fail"
+                self._note(None, exc, prefix=prefix, quiet=not loud)
                 continue
             if self._chain_down_since is not None:
                 log.info("the JSON-RPC node answers again after %.0f s", time.monotonic() - self._chain_down_since)
                 self._chain_down_since = None
+                logged_at = float("-inf")
 
     # --- keys ---------------------------------------------------------------------------------------------------
 
@@ -956,7 +962,7 @@ class Batcher:
         with self._stat_lock:
             self._nonce_replays += 1
 
-    def _note(self, batch_id: int | None, exc: BaseException, prefix: str | None = None) -> None:
+    def _note(self, batch_id: int | None, exc: BaseException, prefix: str | None = None, quiet: bool = False) -> None:
         detail = exc.detail if isinstance(exc, RegistryError) else f"{type(exc).__name__}: {exc}"
         text = f"{prefix}: {detail}" if prefix else detail
         if batch_id is not None:
@@ -965,7 +971,8 @@ class Batcher:
                 self.node.store.note_batch_error(batch_id, text[:2000])
         with self._stat_lock:
             self._last_error, self._last_error_at = text, datetime.now(UTC)
-        log.warning("%s", text)
+        if not quiet:
+            log.warning("%s", text)
 
     # --- the lock -----------------------------------------------------------------------------------------------
 
