@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -355,3 +356,23 @@ def _leaf_values(node: Any) -> list[str]:
         return [v for item in node for v in _leaf_values(item)]
     text = str(node)
     return [text] if len(text) >= 5 else []  # short numbers (levels, credits) could match by chance
+
+
+@pytest.mark.parametrize("fees", [{"gasPrice": 7}, {"maxFeePerGas": 9, "maxPriorityFeePerGas": 1, "type": 2}])
+def test_a_persisted_raw_transaction_decodes_back_to_what_was_signed(fees: dict[str, int]) -> None:
+    from datetime import UTC, datetime
+
+    from node.services.batcher import signed_tx_of
+
+    key = Account.from_key(DEV_PRIVATE_KEYS[2])
+    tx = {"to": "0x" + "11" * 20, "data": "0x1234", "value": 5, "nonce": 42, "gas": 90_000, "chainId": 472_019, **fees}
+    raw = Account.sign_transaction(tx, key.key)
+    now = datetime.now(UTC)
+    batch = Batch(1, 1, "0x" + "22" * 32, 2, None, None, BatchStatus.SIGNED, key.address, 42,
+                  "0x" + bytes(raw.raw_transaction).hex(), "0x" + bytes(raw.hash).hex(), None, None, 0, None, now,
+                  None, None)  # fmt: skip
+    signed = signed_tx_of(batch)
+    assert signed is not None
+    assert (signed.nonce, signed.gas, signed.chain_id, signed.value) == (42, 90_000, 472_019, 5)
+    assert (signed.to, signed.data, signed.raw_tx, signed.sender) == (tx["to"], "0x1234", batch.raw_tx, key.address)
+    assert signed_tx_of(replace(batch, raw_tx="")) is None  # confirmed from a log: no transaction of its own
