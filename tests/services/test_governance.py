@@ -204,7 +204,9 @@ def test_compromise_cutoff_invalidates_anchors_from_the_cutoff_on_only(kit: Kit)
     )
     assert added.status_code == 200, added.text
     assert kit.node.store.get_issuer(issuer_id).signer_address == new
-    assert kit.anchor(issuer_id, 1).valid_at is not None
+    fresh = kit.anchor(issuer_id, 1)  # anchored by the new key: valid
+    assert fresh.valid_at(fresh.ids[0]) == (True, Validity.VALID)
+    assert kit.node.registry.anchor_of(fresh.root).key == new
 
 
 # --- k-of-n --------------------------------------------------------------------------------------------------------
