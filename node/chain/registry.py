@@ -331,9 +331,6 @@ class RegistryClient:
         """The latest block's timestamp: the chain's "now" (windows and cut-offs are compared with it)."""
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
-    # --- verification (node/services/chainview.py, node/services/verification.py) ----------------------------------
-
-    @classmethod
     # --- anchoring and its bookkeeping (node/services/batcher.py) -----------------------------------------------
 
     def read(self, what: str, fn: Callable[[], T]) -> T:
@@ -399,6 +396,9 @@ class RegistryClient:
 
         return self.read("eth_getLogs(CredentialAnchored)", fetch)
 
+    # --- verification (node/services/chainview.py, node/services/verification.py) ----------------------------------
+
+    @classmethod
     def for_registry(cls, w3: Web3, registry_address: str, artifacts_dir: Path) -> RegistryClient:
         """Bind a registry found at ``registry_address`` on ``w3`` without a deployment manifest (the offline and
         third-party verifier's case): the governance address is read from the registry itself."""
