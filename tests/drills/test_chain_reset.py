@@ -51,7 +51,8 @@ def test_lost_anchors_are_found_and_anchored_again(anvil: Devnet, settings: Sett
         wait_for(batcher.idle, 30, "anchoring again")
         second = _anchors(node)
         assert {b: root for b, (root, _) in second.items()} == {b: root for b, (root, _) in first.items()}
-        assert all(second[b][1] != first[b][1] for b in first), "new transactions on the new chain"
+        # (the transactions may be byte-identical to the lost ones: same nonce, calldata and fees sign the same; what
+        # matters is that they are on the chain as it is now, which assert_exactly_once checks block by block)
         assert_exactly_once(node, ids)
         assert assert_no_nonce_gap(node, demo.signer) == 4
 
