@@ -18,7 +18,7 @@ from node.services.verification import StatusService, VerificationService
 from node.store import Principal
 
 
-def get_node(request: Request) -> Node:
+async def get_node(request: Request) -> Node:
     node: Node = request.app.state.node
     return node
 
@@ -26,14 +26,14 @@ def get_node(request: Request) -> Node:
 NodeDep = Annotated[Node, Depends(get_node)]
 
 
-def get_health_service(node: NodeDep) -> HealthService:
+async def get_health_service(node: NodeDep) -> HealthService:
     return HealthService(node)
 
 
 HealthDep = Annotated[HealthService, Depends(get_health_service)]
 
 
-def get_governance_service(node: NodeDep) -> GovernanceService:
+async def get_governance_service(node: NodeDep) -> GovernanceService:
     return GovernanceService(node)
 
 
@@ -80,13 +80,18 @@ EventsDep = Annotated[EventsService, Depends(get_events_service)]
 # --- verification (node/services/verification.py) -----------------------------------------------------------------
 
 
-def get_verification_view(node: NodeDep) -> ChainView:
+def verification_view(node: Node) -> ChainView:
     """The indexer's mirror when the node runs one (no RPC per request), else the contracts over JSON-RPC."""
     mirror: ChainView | None = node.extras.get("chainview")
     return mirror if mirror is not None else RpcChainView(node.registry)
 
 
-def get_verification_service(
+async def get_verification_view(node: NodeDep) -> ChainView:
+    """Async on purpose: a sync dependency costs a worker-thread hop per request on the verify hot path."""
+    return verification_view(node)
+
+
+async def get_verification_service(
     node: NodeDep, view: Annotated[ChainView, Depends(get_verification_view)]
 ) -> VerificationService:
     return VerificationService(view, node.chain_id, node.manifest.registry)
@@ -96,7 +101,9 @@ VerificationDep = Annotated[VerificationService, Depends(get_verification_servic
 """Verdicts against this node's chain and registry (the only ones it trusts)."""
 
 
-def get_status_service(node: NodeDep, view: Annotated[ChainView, Depends(get_verification_view)]) -> StatusService:
+async def get_status_service(
+    node: NodeDep, view: Annotated[ChainView, Depends(get_verification_view)]
+) -> StatusService:
     return StatusService(node.store, view)
 
 

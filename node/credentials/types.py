@@ -26,12 +26,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
 from node.credentials.countries import is_country_code
@@ -97,7 +98,13 @@ class CredentialType:
         return f"{self.name} v{self.version}"
 
     def check(self, subject: object) -> list[FieldError]:
-        """Every broken rule of ``subject`` (the ``credentialSubject``), sorted by path; empty when valid."""
+        """Every broken rule of ``subject`` (the ``credentialSubject``), sorted by path; empty when valid.
+
+        A compiled validator (jsonschema-rs) answers valid/invalid first; only an invalid subject goes through
+        ``jsonschema`` to collect every error as a sentence. Both run the same schema and the same format checks.
+        """
+        if _fast_validator(self.name, self.version).is_valid(subject):
+            return []
         return _collect_errors(_validator(self.name, self.version), subject)
 
     def validate(self, subject: object) -> None:
@@ -195,6 +202,29 @@ def _format_checker() -> FormatChecker:
     checker.checks("za-id-number", raises=ValueError)(_check_za_id)
     checker.checks("iso3166-country", raises=ValueError)(_check_country)
     return checker
+
+
+def _passes(check: Callable[[object], bool]) -> Callable[[object], bool]:
+    def answer(instance: object) -> bool:
+        try:
+            return check(instance)
+        except ValueError:
+            return False
+
+    return answer
+
+
+@cache
+def _fast_validator(name: str, version: int) -> Any:
+    schema = _load_types()[(name, version)].schema
+    formats = {
+        "date": _passes(_check_date),
+        "za-id-number": _passes(_check_za_id),
+        "iso3166-country": _passes(_check_country),
+    }
+    return jsonschema_rs.Draft202012Validator(
+        _inline_refs(schema, schema["$id"]), formats=formats, validate_formats=True, ignore_unknown_formats=False
+    )
 
 
 @cache

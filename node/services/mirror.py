@@ -272,6 +272,9 @@ class MirrorSnapshot(_Reads):
 class MirrorChainView(_Reads):
     """ChainView from memory (see the module docstring). Reads are lock-free; one indexer thread writes."""
 
+    in_memory = True
+    """Answers from memory (no I/O): the API may run verdicts on its event loop instead of a worker thread."""
+
     def __init__(self, chain_id: int, registry_address: str, as_of: BlockRef | None = None) -> None:
         self.chain_id = chain_id
         self.registry_address = registry_address

@@ -341,6 +341,11 @@ class VerificationService:
         self.registry = registry
         self._clock = clock
 
+    @property
+    def needs_io(self) -> bool:
+        """True when answering reads the chain (RPC): callers on an event loop should use a worker thread."""
+        return not getattr(self.view, "in_memory", False)
+
     def verify(self, bundle: Mapping[str, Any] | str | bytes) -> Verdict:
         """The verdict for one bundle (a parsed JSON object, or the file's text)."""
         return self._verify(_Reader(self.view), bundle)

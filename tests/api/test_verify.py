@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from node.api.deps import get_verification_view
+from node.api.deps import verification_view
 from node.main import create_app
 from node.services.chainview import RpcChainView
 from tests.services.test_verification import SUBJECTS, World, open_world
@@ -42,7 +42,7 @@ def wait_until(what: str, ready: Callable[[], bool], timeout_s: float = 15.0) ->
 def seen(world: World, bundles: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Wait until the verify endpoint's chain view has seen the bundles' anchor block; return them."""
     block = max(b["proof"]["anchor"]["blockNumber"] for b in bundles)
-    view = get_verification_view(world.node)
+    view = verification_view(world.node)
     wait_until(f"the mirror to reach block {block}", lambda: view.as_of().number >= block)
     return bundles
 
@@ -125,7 +125,7 @@ def test_without_a_mirror_the_endpoint_reads_the_chain_over_rpc(served: tuple[Wo
     [bundle] = world.issue()
     mirror = world.node.extras.pop("chainview")
     try:
-        assert isinstance(get_verification_view(world.node), RpcChainView)
+        assert isinstance(verification_view(world.node), RpcChainView)
         verdict = client.post("/v1/verify", json=bundle).json()  # no waiting: RPC reads the chain head
         assert verdict["valid"] is True, verdict["summary"]
     finally:

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
@@ -205,3 +205,40 @@ def test_known_za_id_examples() -> None:
     assert za_id_problem(body + luhn_digit(body)) is None
     body = "010229512308"  # 2001 and 1901 are not leap years
     assert "birth date" in (za_id_problem(body + luhn_digit(body)) or "")
+
+
+@pytest.mark.parametrize("name", ["formal-qualification", "micro-credential", "recognition-of-prior-learning"])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_compiled_and_full_validators_agree(name: str, subjects: dict[str, Any], data: st.DataObject) -> None:
+    """The fast path (jsonschema-rs) says valid exactly when the full validator (jsonschema) finds no error."""
+    from node.credentials.types import _fast_validator, _validator
+
+    subject = copy.deepcopy(subjects[name])
+    leaves = [p for p, v in _paths(subject) if not isinstance(v, dict)]
+    path = data.draw(st.sampled_from(leaves))
+    value = data.draw(
+        st.one_of(
+            st.none(), st.integers(-5, 20), st.text(max_size=14), st.sampled_from(["8001015009087", "2025-02-30"])
+        )
+    )
+    _assign(subject, path, value)
+    version = get_type(name).version
+    fast = bool(_fast_validator(name, version).is_valid(subject))
+    full = not list(_validator(name, version).iter_errors(subject))
+    assert fast == full, (path, value)
+
+
+def _paths(node: Any, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    out: list[tuple[tuple[str, ...], Any]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out.append(((*prefix, key), value))
+            out.extend(_paths(value, (*prefix, key)))
+    return out
+
+
+def _assign(node: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
