@@ -24,6 +24,7 @@ brute-forced from its hash); sorting makes the credential hash independent of fi
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -95,12 +96,38 @@ def new_salt() -> bytes:
     return secrets.token_bytes(SALT_BYTES)
 
 
+_JSON_SAFE_INT = 2**53
+_dumps_simple = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def _simple(value: Any) -> bool:
+    """True for values whose RFC 8785 form equals Python's compact JSON: text without lone surrogates, whole numbers
+    within ±2^53, true/false, null, and lists of these (no floats, no objects)."""
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -_JSON_SAFE_INT < value < _JSON_SAFE_INT
+    if isinstance(value, str):
+        return value.isascii() or not any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, list):
+        return all(_simple(v) for v in value)
+    return False
+
+
 def canonical_field(path: str, salt: bytes, value: Any) -> bytes:
-    """The exact bytes that are hashed for one field: ``JCS([path, "0x"+salt, value])``."""
+    """The exact bytes that are hashed for one field: ``JCS([path, "0x"+salt, value])``.
+
+    The common values (text, whole numbers, booleans, null, lists of these) have the same canonical form in Python's
+    compact JSON, which is several times faster than the general JCS library; everything else goes through
+    ``rfc8785``. A property test holds the two equal.
+    """
     if len(salt) != SALT_BYTES:
         raise InvalidFieldError(f"{path}: the salt must be {SALT_BYTES} bytes, not {len(salt)}.")
+    triple = [path, to_hex(salt), value]
+    if _simple(path) and _simple(value):
+        return _dumps_simple(triple).encode("utf-8")
     try:
-        return rfc8785.dumps([path, to_hex(salt), value])
+        return rfc8785.dumps(triple)
     except (rfc8785.CanonicalizationError, TypeError) as exc:
         raise InvalidFieldError(
             f"{path}: this value cannot be canonicalised as JSON ({exc}); use text, a whole number within "

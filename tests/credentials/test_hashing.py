@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from node.credentials.errors import InvalidFieldError
 from node.credentials.hashing import (
+    canonical_field,
     combine,
     field_hash,
     flatten,
@@ -99,3 +100,23 @@ def test_flatten_is_lossless(doc: dict[str, Any]) -> None:
             node = node.setdefault(token, {})
         node[last] = value
     assert rebuilt == doc
+
+
+_json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1),
+        st.text(),
+        st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x3FF)),
+    ),
+    lambda inner: st.lists(inner, max_size=4),
+    max_leaves=8,
+)
+
+
+@given(path=st.text(), value=_json_values)
+def test_fast_canonical_form_equals_rfc8785(path: str, value: object) -> None:
+    """The compact-JSON fast path hashes exactly the bytes RFC 8785 (the rfc8785 library) would."""
+    salt = bytes(range(32))
+    assert canonical_field(path, salt, value) == rfc8785.dumps([path, "0x" + salt.hex(), value])
