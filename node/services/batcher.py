@@ -255,13 +255,14 @@ class Batcher:
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout_s)
-            if thread.is_alive():
+            if thread.is_alive():  # it keeps the lock until its current step ends: no second batcher meanwhile
                 log.warning("the batcher did not stop within %g s (an RPC call is retrying); leaving it", timeout_s)
         deadline = time.monotonic() + min(timeout_s, self.wait_slice_s + 1.0)
         for watcher in self._watch_threads:  # daemon threads: one stuck in an RPC retry does not hold the process
             watcher.join(max(0.0, deadline - time.monotonic()))
         self._watch_threads = []
-        self._release_lock()
+        if thread is None:
+            self._release_lock()  # never started (the loop thread releases its own lock when it ends)
 
     @property
     def running(self) -> bool:
@@ -364,6 +365,8 @@ class Batcher:
         except BaseException as exc:
             self._note(None, exc, prefix="the batcher stopped on an unexpected error (a bug; restart the node)")
             raise
+        finally:
+            self._release_lock()
 
     def run_once(self) -> None:
         """One tick: outcomes, the anchor check, due retries, orphans, then closing and anchoring new batches."""

@@ -26,6 +26,7 @@ from node.main import create_app
 from node.runtime import Node
 from node.services.batcher import Batcher, retry_failed
 from node.services.bootstrap import DemoIssuer, ensure_demo_issuer
+from node.services.issuance import IssuanceService, IssueItem
 from node.store import Batch, BatchStatus, CredentialStatus, LeafAssignment, NewCredential
 from tests.drills.chaincheck import (
     SUBJECTS,
@@ -289,13 +290,17 @@ def test_16_threads_x_1000_credentials_all_anchored_once_no_nonce_errors(devnode
     barrier = threading.Barrier(threads)
     accepted: list[list[str]] = [[] for _ in range(threads)]
     errors: list[BaseException] = []
-    documents = [new_credentials(per_thread) for _ in range(threads)]
+    issuance = IssuanceService(node)  # the API's own path: validate, build and seal, write the outbox
+    principal = node.store.authenticate(demo.api_key)
+    assert principal is not None
+    subject = SUBJECTS["formal-qualification"]
 
     def add(n: int) -> None:
         try:
             barrier.wait()
             for start in range(0, per_thread, 250):
-                accepted[n] += node.store.add_credentials(demo.issuer_id, documents[n][start : start + 250])
+                items = [IssueItem("formal-qualification", subject, client_ref=f"t{n}-{start + i}") for i in range(250)]
+                accepted[n] += [a.id for a in issuance.submit(principal, items)]
         except BaseException as exc:
             errors.append(exc)
 
