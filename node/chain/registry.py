@@ -226,7 +226,7 @@ class RegistryClient:
         target = Web3.to_checksum_address(fn.address)
         deadline = int(time.time()) + ttl_s
         receipt = tm.transact(Call.of(self.governance.functions.propose(target, data, deadline)))
-        events = self.governance.events.ProposalCreated().process_receipt(receipt)
+        events = self.governance.events.ProposalCreated().process_receipt(receipt, errors=DISCARD)
         proposal_id = int(events[0]["args"]["proposalId"])
         if int(self.view(self.governance.functions.threshold().call)) <= 1:
             tm.transact(Call.of(self.governance.functions.execute(proposal_id)))

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 from eth_utils.crypto import keccak
+from web3.logs import DISCARD
 
 from node.chain.registry import OPEN_END, type_id
 from node.credentials.types import known_types
@@ -59,7 +60,8 @@ def ensure_demo_issuer(node: Node) -> DemoIssuer:
                 body_id, types, MAX_LEVEL, now, OPEN_END, DEMO_ISSUER_URI, keccak(text=DEMO_ISSUER_URI)
             )
         )
-        issuer_id = int(registry.registry.events.IssuerAccredited().process_receipt(receipt)[0]["args"]["issuerId"])
+        accredited = registry.registry.events.IssuerAccredited().process_receipt(receipt, errors=DISCARD)
+        issuer_id = int(accredited[0]["args"]["issuerId"])
         admin_tm.transact(registry.registry.functions.addIssuerKey(issuer_id, issuer_key.address, now, OPEN_END))
     node.store.upsert_issuer(
         issuer_id, name=DEMO_ISSUER_NAME, metadata_uri=DEMO_ISSUER_URI, signer_address=issuer_key.address
