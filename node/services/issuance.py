@@ -46,6 +46,7 @@ from node.errors import (
     PayloadTooLargeError,
     ValidationFailedError,
 )
+from node.faults import AFTER_ACCEPT, crash_point
 from node.runtime import Node
 from node.store import ApiKeyRole, Credential, CredentialStatus, Issuer, IssuerStatus, NewCredential, Principal, Store
 
@@ -423,6 +424,7 @@ class IssuanceService:
         if problems:
             raise SubmissionInvalidError(problems, items, single=single)
         ids = self._store.add_credentials(issuer.id, built)
+        crash_point(AFTER_ACCEPT)  # drills: the outbox holds them, no reply sent yet
         log.info("issuer %s: %d credential(s) written to the outbox", issuer.id, len(ids))
         return [Accepted(credential_id, item.client_ref) for credential_id, item in zip(ids, items, strict=True)]
 
