@@ -147,9 +147,8 @@ def test_a_crash_after_the_outbox_write_loses_nothing(anvil: Devnet, settings: S
     url = f"http://127.0.0.1:{port}"
 
     def start(extra: dict[str, str]) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(
-            cmd, env=env | extra, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "serve.log", "ab")
-        )
+        with open(tmp_path / "serve.log", "ab") as log:  # the child keeps its own descriptor
+            proc = subprocess.Popen(cmd, env=env | extra, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
