@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.node = node or Node.open(settings or get_settings())
+        owned = node is None  # opened here, so closed here
         batcher = None
         if app.state.node.settings.batcher_enabled:
             from node.services.batcher import Batcher
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         if batcher is not None:
             batcher.stop()
             app.state.node.extras.pop("batcher", None)
+        if owned:
+            app.state.node.close()
 
     app = FastAPI(
         title="credreg",

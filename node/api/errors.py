@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from node.errors import RegistryError
+from node.credentials.hashing import escape_token
+from node.errors import RegistryError, ValidationFailedError
 
 
 class ErrorBody(BaseModel):
@@ -23,5 +28,73 @@ async def registry_error_handler(_request: Request, exc: Exception) -> JSONRespo
     return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=headers)
 
 
+# --- request validation errors, without echoing input ------------------------------------------------------------
+# FastAPI's default 422 body repeats every offending input value, which may be personal data (a learner's ID
+# number); these are reported as where + which rule only, in the node's {"error", "detail"} shape.
+
+
+def _where(loc: Sequence[Any]) -> str:
+    """Where a request problem is: ``item 3 /credentialSubject``, ``/validUntil``, ``query parameter limit``."""
+    if not loc:
+        return "the request"
+    source, rest = str(loc[0]), list(loc[1:])
+    if source != "body":
+        return f"{source} parameter {'.'.join(str(p) for p in rest)}"
+    if len(rest) >= 2 and rest[0] == "credentials" and isinstance(rest[1], int):
+        tail = "".join("/" + escape_token(str(p)) for p in rest[2:])
+        return f"item {rest[1]}" + (f" {tail}" if tail else "")
+    return "".join("/" + escape_token(str(p)) for p in rest) or "the body"
+
+
+def request_problems(errors: Sequence[Any]) -> str:
+    """The detail for a request that failed parsing: pointer, pydantic's message and rule; never the input."""
+    parts: list[str] = []
+    for error in errors:
+        if not isinstance(error, dict):
+            continue
+        kind = str(error.get("type", "invalid"))
+        if kind == "json_invalid":
+            reason = str(error.get("ctx", {}).get("error", "")).strip()
+            parts.append(f"the body is not valid JSON{f' ({reason})' if reason else ''} (rule: json_invalid)")
+            continue
+        parts.append(f"{_where(error.get('loc', ()))}: {error.get('msg', 'is not valid')} (rule: {kind})")
+    count = len(parts)
+    return (
+        f"The request is not valid ({count} problem{'' if count == 1 else 's'}): {'; '.join(parts)}. "
+        "Correct it and send it again."
+    )
+
+
+async def request_validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return await registry_error_handler(request, ValidationFailedError(request_problems(exc.errors())))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RegistryError, registry_error_handler)
+    app.add_exception_handler(RequestValidationError, request_validation_handler)
+    _document_validation_errors(app)
+
+
+def _document_validation_errors(app: FastAPI) -> None:
+    """Make the OpenAPI document say what a 422 really carries: ErrorBody, not FastAPI's default shape."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = generate()
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("ErrorBody", ErrorBody.model_json_schema())
+        for item in spec.get("paths", {}).values():
+            for operation in item.values():
+                response: dict[str, Any] = operation.get("responses", {}).get("422") or {}
+                content = response.get("content", {}).get("application/json", {})
+                if content.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+                    content["schema"] = {"$ref": "#/components/schemas/ErrorBody"}
+                    response["description"] = "The request is not valid: `detail` names where and which rule."
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -5,25 +5,20 @@ catalogue need an issuer API key, and an issuer only ever sees its own credentia
 
 Request validation failures are rendered by the node's one error handler as ``{"error": "ValidationFailedError",
 "detail": ...}`` naming the JSON pointer and rule of every problem, and never quoting a submitted value
-(:class:`PrivateValidationRoute`).
+(see ``node.api.errors.request_validation_handler``, which covers every route).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile
-from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from node.api.deps import IssuanceDep, IssuerDep, IssuerReaderDep
 from node.api.errors import ErrorBody
-from node.credentials.hashing import escape_token
-from node.errors import ValidationFailedError
 from node.services.issuance import (
     CLIENT_REF_MAX,
     LIST_SEPARATOR,
@@ -37,61 +32,7 @@ from node.services.issuance import (
 )
 from node.store import CredentialStatus
 
-# --- validation errors without echoing input --------------------------------------------------------------------
-
-
-def _where(loc: Sequence[Any]) -> str:
-    """Where a request problem is: ``item 3 /credentialSubject``, ``/validUntil``, ``query parameter limit``."""
-    if not loc:
-        return "the request"
-    source, rest = str(loc[0]), list(loc[1:])
-    if source != "body":
-        return f"{source} parameter {'.'.join(str(p) for p in rest)}"
-    if len(rest) >= 2 and rest[0] == "credentials" and isinstance(rest[1], int):
-        tail = "".join("/" + escape_token(str(p)) for p in rest[2:])
-        return f"item {rest[1]}" + (f" {tail}" if tail else "")
-    return "".join("/" + escape_token(str(p)) for p in rest) or "the body"
-
-
-def request_problems(errors: Sequence[Any]) -> str:
-    """The detail for a request that failed parsing: pointer, pydantic's message and rule; never the input."""
-    parts: list[str] = []
-    for error in errors:
-        if not isinstance(error, dict):
-            continue
-        kind = str(error.get("type", "invalid"))
-        if kind == "json_invalid":
-            reason = str(error.get("ctx", {}).get("error", "")).strip()
-            parts.append(f"the body is not valid JSON{f' ({reason})' if reason else ''} (rule: json_invalid)")
-            continue
-        parts.append(f"{_where(error.get('loc', ()))}: {error.get('msg', 'is not valid')} (rule: {kind})")
-    count = len(parts)
-    return (
-        f"The request is not valid ({count} problem{'' if count == 1 else 's'}): {'; '.join(parts)}. "
-        "Correct it and send it again."
-    )
-
-
-class PrivateValidationRoute(APIRoute):
-    """Turns FastAPI's request validation errors into a ValidationFailedError for the node's one error handler.
-
-    FastAPI's default 422 body repeats every offending input value, which may be personal data (a learner's ID
-    number); this route reports where and which rule only, in the node's ``{"error", "detail"}`` shape.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def private_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                raise ValidationFailedError(request_problems(exc.errors())) from None
-
-        return private_handler
-
-
-router = APIRouter(prefix="/v1", tags=["credentials"], route_class=PrivateValidationRoute)
+router = APIRouter(prefix="/v1", tags=["credentials"])
 
 # --- documented errors ------------------------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import GovernanceDep, GovernorDep, PrincipalDep
 from node.api.errors import ErrorBody
-from node.api.routes.credentials import PrivateValidationRoute
 from node.api.routes.issuers import (
     AUTH_ERRORS,
     WRITE_ERRORS,
@@ -37,7 +36,7 @@ from node.services.governance import (
     ProposalView,
 )
 
-router = APIRouter(prefix="/v1", tags=["governance"], route_class=PrivateValidationRoute)
+router = APIRouter(prefix="/v1", tags=["governance"])
 
 BodyId = Annotated[int, Path(ge=1, le=2**32 - 1, description="The body's on-chain id.")]
 ProposalId = Annotated[int, Path(ge=1, le=2**62, description="The proposal's id.")]

@@ -16,7 +16,6 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import GovernanceDep, GovernorDep, PrincipalDep
 from node.api.errors import ErrorBody
-from node.api.routes.credentials import PrivateValidationRoute
 from node.chain.registry import OPEN_END
 from node.credentials.types import known_types
 from node.services.governance import (
@@ -27,7 +26,7 @@ from node.services.governance import (
     IssuerView,
 )
 
-router = APIRouter(prefix="/v1/issuers", tags=["issuers"], route_class=PrivateValidationRoute)
+router = APIRouter(prefix="/v1/issuers", tags=["issuers"])
 
 # --- shared request pieces (also used by node/api/routes/governance.py) --------------------------------------------
 

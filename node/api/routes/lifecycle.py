@@ -14,10 +14,9 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import LifecycleDep, PrincipalDep
 from node.api.errors import ErrorBody
-from node.api.routes.credentials import PrivateValidationRoute
 from node.services.lifecycle import Actor, LifecycleAction, LifecycleResult, ReasonCode, reason_table
 
-router = APIRouter(prefix="/v1", tags=["lifecycle"], route_class=PrivateValidationRoute)
+router = APIRouter(prefix="/v1", tags=["lifecycle"])
 
 
 CredentialId = Annotated[str, Path(min_length=1, max_length=100, description="The id the node returned on issue.")]
