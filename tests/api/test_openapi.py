@@ -89,3 +89,9 @@ def test_errors_are_documented_with_the_error_body() -> None:
                 if code not in op["responses"]:
                     problems.append(f"{method.upper()} {path}: {code} not documented")
     assert not problems, "\n".join(problems)
+
+
+def test_validation_errors_are_documented_as_the_error_body_they_are() -> None:
+    assert "HTTPValidationError" not in str(SPEC)
+    op = SPEC["paths"]["/v1/events"]["get"]
+    assert op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
