@@ -14,7 +14,7 @@ The optional ``note`` never goes on chain (POPIA: no personal data on chain).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 
 from pydantic import ConfigDict, Field
 from web3.contract.contract import ContractFunction
@@ -22,41 +22,8 @@ from web3.contract.contract import ContractFunction
 from node.errors import CredentialNotAnchoredError, ForbiddenError, NotFoundError, ValidationFailedError
 from node.runtime import Node
 from node.services.governance import ApiModel, ChainAct, GovernanceService, Via, status_word
+from node.services.reasons import REASON_CODES, ReasonCode
 from node.store.records import ApiKeyRole, Batch, BatchStatus, Credential, CredentialStatus, IssuerStatus, Principal
-
-
-class ReasonCode(IntEnum):
-    """Why a credential's status changed: recorded on chain as a uint16 next to the status."""
-
-    ISSUED_IN_ERROR = 1
-    FRAUD = 2
-    DATA_CORRECTION = 3
-    DISCIPLINARY = 4
-    ADMINISTRATIVE_HOLD = 5
-    UNDER_INVESTIGATION = 6
-    HOLD_LIFTED = 7
-    RESULT_CHANGED = 8
-    REISSUED = 9
-    ACCREDITATION_WITHDRAWN = 10
-    LEARNER_REQUEST = 11
-    OTHER = 99
-
-
-REASON_CODES: dict[int, str] = {
-    ReasonCode.ISSUED_IN_ERROR: "issued in error",
-    ReasonCode.FRAUD: "fraud or misrepresentation",
-    ReasonCode.DATA_CORRECTION: "data correction (a corrected credential replaces it)",
-    ReasonCode.DISCIPLINARY: "disciplinary action",
-    ReasonCode.ADMINISTRATIVE_HOLD: "administrative hold (e.g. unpaid fees, a pending appeal)",
-    ReasonCode.UNDER_INVESTIGATION: "under investigation",
-    ReasonCode.HOLD_LIFTED: "hold lifted / investigation closed",
-    ReasonCode.RESULT_CHANGED: "assessment result changed (re-marking, appeal upheld)",
-    ReasonCode.REISSUED: "replaced by an upgraded or re-issued credential",
-    ReasonCode.ACCREDITATION_WITHDRAWN: "issuer's accreditation withdrawn for this credential",
-    ReasonCode.LEARNER_REQUEST: "at the learner's request",
-    ReasonCode.OTHER: "other (explained in the off-chain note)",
-}
-"""What each reason code means (verifiers show the text next to the status)."""
 
 
 def reason_table() -> str:

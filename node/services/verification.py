@@ -55,6 +55,7 @@ from node.credentials.proof import ProofModel
 from node.credentials.types import CredentialType, known_types, parse_schema_id, type_id_bytes32
 from node.errors import ChainMismatchError, CredentialNotAnchoredError, NotFoundError, ValidationFailedError
 from node.services.chainview import BlockRef, ChainView, LeafState
+from node.services.reasons import reason_text
 from node.store import Store
 from node.store.records import CredentialStatus as OutboxStatus
 
@@ -813,7 +814,7 @@ def _status_check(state: LeafState, anchor: AnchorRecord, as_of: BlockRef) -> tu
         ),
     )
     what = "The whole batch this credential belongs to was" if scope == "root" else "This credential was"
-    since = f"on {_when(state.since)} (reason code {state.reason_code})"
+    since = f"on {_when(state.since)} ({reason_text(state.reason_code)})"
     as_of_text = f"as of block {as_of.number} ({_when(as_of.timestamp)})"
     if state.status is CredentialStatus.REVOKED:
         return _check(

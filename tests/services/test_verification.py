@@ -333,7 +333,7 @@ def test_revoked_at_the_root_and_at_one_leaf(world: World) -> None:
     assert failing(verdict) == ("status", "REVOKED")
     assert verdict.credential_status is not None
     assert (verdict.credential_status.scope, verdict.credential_status.reason_code) == ("credential", 7)
-    assert "reason code 7" in verdict.check("status").message
+    assert "hold lifted / investigation closed, reason code 7" in verdict.check("status").message  # said in words
     assert world.verify(batch[1]).valid, "the other credential of the batch is untouched"
 
     whole = world.issue(2)
