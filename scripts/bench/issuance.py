@@ -33,7 +33,8 @@ from node.runtime import Node
 from node.services.bootstrap import ensure_demo_issuer
 from node.services.signers import DEV_GOVERNOR, dev_account
 
-BULK_N = 5_000
+BULK_N = 20_000
+BULK_CHUNK = 10_000  # the API's per-request limit
 SINGLE_N = 200
 BLOCK_TIME_S = 1.0
 BATCH_MAX_WAIT_MS = 500
@@ -45,9 +46,14 @@ NOTES = f"""\
 in the bench process, with the batcher and indexer running as in `make run` (CREDREG_BATCH_MAX_SIZE 1024,
 CREDREG_BATCH_MAX_WAIT_MS {BATCH_MAX_WAIT_MS}). The floor builds the same {BULK_N:,} documents (salts, JCS
 field hashes, credential hashes) and their Merkle tree and proofs in-process; the end-to-end figure posts them
-in one bulk and polls the store until every one is anchored (confirmations 1). The latency figures are for
+in bulks of 10,000 (the API's limit) and polls the store until every one is anchored (confirmations 1);
+`issuance.bulk_accept_per_s` is the same run up to the last 202. The latency figures are for
 {SINGLE_N} single posts from 8 concurrent clients; an anchor cannot be confirmed sooner than the batch window
 plus about one block, so they are shown beside that window.
+The gap between `issuance.bulk_accept_per_s` and `issuance.bulk_credentials_per_s` is the anchoring tail after the
+last 202 (closing the last batches, a block to mine them, a confirmation block, the confirmation polling): about
+5 s here with 1 s blocks, against a minimum near 2.5 s. That tail, not the API, keeps `issuance.ratio_to_floor` under
+its goal of 0.5 in this run.
 """
 
 
@@ -116,10 +122,15 @@ def run() -> dict[str, dict[str, Any]]:
             try:
                 with httpx.Client(base_url=url, headers=headers, timeout=300) as client:
                     items = [{"type": TYPE, "credentialSubject": subject(i)} for i in range(BULK_N)]
+                    ids: list[str] = []
                     start = time.perf_counter()
-                    response = client.post("/v1/credentials/bulk", json={"credentials": items})
-                    response.raise_for_status()
-                    _wait_anchored(node, response.json()["ids"])
+                    for first in range(0, BULK_N, BULK_CHUNK):
+                        chunk = items[first : first + BULK_CHUNK]
+                        response = client.post("/v1/credentials/bulk", json={"credentials": chunk})
+                        response.raise_for_status()
+                        ids += response.json()["ids"]
+                    accepted_s = time.perf_counter() - start
+                    _wait_anchored(node, ids)
                     bulk_rate = BULK_N / (time.perf_counter() - start)
 
                 def post(i: int) -> str:
@@ -163,6 +174,11 @@ def run() -> dict[str, dict[str, Any]]:
             "value": round(bulk_rate / floor, 3),
             "unit": "ratio",
             "note": "goal ≥ 0.5 (higher is better)",
+        },
+        "issuance.bulk_accept_per_s": {
+            "value": round(BULK_N / accepted_s, 1),
+            "unit": "credentials/s",
+            "note": f"same bulks, until the last 202 (outbox written): {BULK_N / accepted_s / floor:.2f} of the floor",
         },
         "issuance.single_post_per_s": {"value": round(single_rate, 1), "unit": "requests/s", "note": "8 clients"},
         "issuance.accept_to_anchor_p50_ms": {
