@@ -222,14 +222,9 @@ class RegistryClient:
 
         Returns the proposal id. With k > 1 the proposal waits for other governors' approvals.
         """
-        data = fn._encode_transaction_data()
-        target = Web3.to_checksum_address(fn.address)
-        deadline = int(time.time()) + ttl_s
-        receipt = tm.transact(Call.of(self.governance.functions.propose(target, data, deadline)))
-        events = self.governance.events.ProposalCreated().process_receipt(receipt, errors=DISCARD)
-        proposal_id = int(events[0]["args"]["proposalId"])
+        proposal_id, _ = self.propose(tm, fn, int(time.time()) + ttl_s)
         if int(self.view(self.governance.functions.threshold().call)) <= 1:
-            tm.transact(Call.of(self.governance.functions.execute(proposal_id)))
+            self.execute_proposal(tm, proposal_id)
         return proposal_id
 
     # --- governance and accreditation (node/services/governance.py, node/services/lifecycle.py) -------------------
