@@ -47,7 +47,13 @@ class Settings(BaseSettings):
 
     batch_max_size: int = Field(default=1024, ge=1, le=65536)
     batch_max_wait_ms: int = Field(default=2000, ge=10)
-    confirmations: int = Field(default=1, ge=0)
+    confirmations: int = Field(
+        default=0,
+        ge=0,
+        description="Blocks on top of an anchor before its credentials count as anchored. 0 suits the target "
+        "networks (Besu QBFT / IBFT: a block is final once produced; the devnet); raise it on a chain that can reorg. "
+        "Resets and reorgs are caught either way: the batcher re-checks anchors by block hash and re-anchors.",
+    )
     batcher_enabled: bool = Field(
         default=True,
         description="Run the batcher (anchoring) inside the API process; off: run `python -m node.services.batcher`.",

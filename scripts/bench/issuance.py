@@ -49,14 +49,14 @@ NOTES = f"""\
 in the bench process, with the batcher and indexer running as in `make run` (CREDREG_BATCH_MAX_SIZE 1024,
 CREDREG_BATCH_MAX_WAIT_MS {BATCH_MAX_WAIT_MS}). The floor builds the same {BULK_N:,} documents (salts, JCS
 field hashes, credential hashes) and their Merkle tree and proofs in-process; the end-to-end figure posts them
-in bulks of 10,000 (the API's limit) and polls the store until every one is anchored (confirmations 1);
-`issuance.bulk_accept_per_s` is the same run up to the last 202. The latency figures are for
+in bulks of 10,000 (the API's limit) and polls the store until every one is anchored (CREDREG_CONFIRMATIONS
+0, the default); `issuance.bulk_accept_per_s` is the same run up to the last 202. The latency figures are for
 {SINGLE_N} single posts from 8 concurrent clients; an anchor cannot be confirmed sooner than the batch window
 plus about one block, so they are shown beside that window.
 The gap between `issuance.bulk_accept_per_s` and `issuance.bulk_credentials_per_s` is the anchoring tail after the
-last 202 (closing the last batches, a block to mine them, a confirmation block, the confirmation polling): about
-5 s here with 1 s blocks, against a minimum near 2.5 s. That tail, not the API, keeps `issuance.ratio_to_floor` under
-its goal of 0.5 in this run. `issuance.separate_batcher_*` repeat the end-to-end run with the batcher as its own process
+last 202 (closing the last batches one after another, a block to mine them, the receipt polling): about 4 s here with
+1 s blocks, against a minimum near 1.5 s. That tail, not the API, keeps `issuance.ratio_to_floor` under its goal of
+0.5 in this run. `issuance.separate_batcher_*` repeat the end-to-end run with the batcher as its own process
 beside the API (`python -m node.services.batcher`, CREDREG_BATCHER_ENABLED=false for the API), so it does not compete
 with the API for one interpreter lock: it anchors the first bulk while the second is being accepted.
 """
