@@ -27,10 +27,10 @@ import binascii
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from web3.exceptions import Web3Exception, Web3RPCError
@@ -61,6 +61,10 @@ from node.services.mirror import (
 from node.store import EventPage, NewEvent, Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+STATE_GONE = ("blockoutofrange", "block height", "missing trie node", "header not found", "pruned", "historical state")
+"""How nodes say they no longer hold a block's state (anvil after a restart from a snapshot, a pruning node)."""
 
 RECENT_STATE_BLOCKS = 64
 """Views are read as of the range's last block when it is this close to the head (any node keeps that state);
@@ -372,7 +376,7 @@ class Indexer:
             return
         if touched:
             touched.block = fork.number
-            self.mirror.set_accreditation(self._read_accreditation(touched, fork.hash))
+            self.mirror.set_accreditation(_at_state(lambda block: self._read_accreditation(touched, block), fork.hash))
 
     # --- indexing a range -----------------------------------------------------------------------------------------
 
@@ -394,10 +398,10 @@ class Indexer:
             raise ChainReorganisedError(f"block {end} changed while indexing; the indexer reads the range again.")
         timestamps = self._timestamps(logs, after)
         state_block = after.hash if head.number - end <= RECENT_STATE_BLOCKS else "latest"
-        anchors = self._anchors(logs, state_block)
+        anchors = _at_state(lambda block: self._anchors(logs, block), state_block)
         events = [self._new_event(entry, timestamps[entry.block_number], anchors) for entry in logs]
         touched = self._touched(events)
-        records = self._read_accreditation(touched, state_block) if touched else None
+        records = _at_state(lambda block: self._read_accreditation(touched, block), state_block) if touched else None
 
         store = self._store
         added = store.add_events(events)
@@ -519,8 +523,20 @@ class Indexer:
             touched.block = 0  # a baseline: rolled back only through the re-read a rewind does
             head = self._head if self._head is not None else cursor.number
             state_block = cursor.hash if head - cursor.number <= RECENT_STATE_BLOCKS else "latest"
-            fresh.set_accreditation(self._read_accreditation(touched, state_block))
+            fresh.set_accreditation(_at_state(lambda block: self._read_accreditation(touched, block), state_block))
         self.mirror.adopt(fresh)
+
+
+def _at_state(read: Callable[[str], T], state_block: str) -> T:
+    """``read(state_block)``, or ``read("latest")`` when the node no longer holds that block's state (anvil restarted
+    from a snapshot keeps no historical state; pruning nodes drop it): the records are then as of the head."""
+    try:
+        return read(state_block)
+    except Web3RPCError as exc:
+        if state_block == "latest" or not any(words in str(exc).lower() for words in STATE_GONE):
+            raise
+        log.info("indexer: the node has no state at %s (%s); reading at latest", state_block, exc)
+        return read("latest")
 
 
 # --- the events API's service ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from fastapi.testclient import TestClient
 from web3.contract.contract import ContractFunction
 from web3.types import TxReceipt
 
@@ -22,6 +23,7 @@ from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet, rpc
 from node.chain.registry import OPEN_END, ChainBlock, CredentialStatus, chain_block, type_id
 from node.config import Settings
 from node.credentials.merkle import MerkleTree
+from node.main import create_app
 from node.runtime import Node
 from node.services.bootstrap import ensure_demo_issuer
 from node.services.chainview import RpcChainView
@@ -447,3 +449,35 @@ def test_poll_once_is_idempotent_at_the_head(node: Node) -> None:
     assert len(stored_events(node)) == count
     head: ChainBlock | None = chain_block(node.registry)
     assert head is not None and indexer.status().head is not None
+
+
+def test_the_indexer_follows_on_after_the_devnet_restarts_from_its_snapshot(tmp_path: Path, settings: Settings) -> None:
+    """anvil restarted from a snapshot keeps no historical state: reads at a recent block fall back to the head."""
+    chain = start_devnet(tmp_path / "anvil", block_time_s=0.2, snapshot_interval_s=60)
+    deploy(connect(chain.url), dev_account(0), settings.manifest_path, settings.artifacts_dir)
+    first = Node.open(settings, rpc_url=chain.url)
+    ensure_demo_issuer(first)
+    early = batch(2)
+    anchor(first, early)
+    indexer_of(first).poll_once()
+    first.close()
+    chain.stop()  # a clean stop: the snapshot holds everything, but no state history
+
+    time.sleep(1.0)  # the restarted chain moves on past the snapshot's blocks
+    chain = start_devnet(tmp_path / "anvil", block_time_s=0.2, snapshot_interval_s=None)
+    time.sleep(1.0)
+    reopened = Node.open(settings, rpc_url=chain.url)
+    try:
+        late = batch(3)
+        anchor(reopened, late)
+        with TestClient(create_app(settings, node=reopened)) as client:  # as `make run` starts it again
+            indexer = reopened.extras["indexer"]
+            assert indexer.wait_until(reopened.w3.eth.block_number, timeout_s=10), indexer.status()
+            assert client.get("/readyz").status_code == 200
+            mirror = reopened.extras["chainview"]
+            assert mirror.anchor(early.root) is not None
+            record = mirror.anchor(late.root)
+            assert record is not None and record.leaf_count == 3
+    finally:
+        reopened.close()
+        chain.stop()
