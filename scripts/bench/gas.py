@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3 import Web3
 
+from node.chain.registry import sign_anchor
 from node.credentials.merkle import MerkleTree
 
 BUILD = Path(__file__).resolve().parents[2] / "contracts" / "build"
@@ -143,40 +143,6 @@ class Bench:
         proposal_id = self.governance.functions.proposalCount().call()
         self.send(self.governance.functions.execute(proposal_id), self.governor)
 
-    def sign_anchor(self, root: bytes, leaf_count: int, ctype: bytes, expires_at: int, deadline: int) -> Any:
-        message = {
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "Anchor": [
-                    {"name": "root", "type": "bytes32"},
-                    {"name": "leafCount", "type": "uint32"},
-                    {"name": "credentialType", "type": "bytes32"},
-                    {"name": "expiresAt", "type": "uint40"},
-                    {"name": "deadline", "type": "uint40"},
-                ],
-            },
-            "primaryType": "Anchor",
-            "domain": {
-                "name": "CredentialRegistry",
-                "version": "1",
-                "chainId": self.w3.eth.chain_id,
-                "verifyingContract": self.registry.address,
-            },
-            "message": {
-                "root": root,
-                "leafCount": leaf_count,
-                "credentialType": ctype,
-                "expiresAt": expires_at,
-                "deadline": deadline,
-            },
-        }
-        return self.key.sign_message(encode_typed_data(full_message=message))
-
 
 def _account(w3: Web3) -> LocalAccount:
     acct: LocalAccount = Account.create()
@@ -225,10 +191,10 @@ def measure() -> dict[str, float]:
     out["gas.revoke_root"] = b.send(reg.revokeRoot(tree.root, 4), b.key)
     now = int(b.w3.eth.get_block("latest")["timestamp"])
     root = _bytes32()
-    sig = b.sign_anchor(root, 1, FORMAL, 0, now + 3600)
+    v, r, s = sign_anchor(b.key, b.registry.address, b.w3.eth.chain_id, root, 1, FORMAL, 0, now + 3600)
     relayer = _account(b.w3)
     out["gas.anchor_delegated"] = b.send(
-        reg.anchorBySig(root, 1, FORMAL, 0, now + 3600, sig.v, sig.r.to_bytes(32, "big"), sig.s.to_bytes(32, "big")),
+        reg.anchorBySig(root, 1, FORMAL, 0, now + 3600, v, r, s),
         relayer,
     )
     out["gas.accredit_issuer"] = b.send(

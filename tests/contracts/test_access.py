@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from tests.contracts.conftest import FORMAL, MICRO, Chain, Issuer, _anvil_chain, _eth_tester_chain, sign_anchor
+from node.chain.registry import sign_anchor
+from tests.contracts.conftest import FORMAL, MICRO, Chain, Issuer, _anvil_chain, _eth_tester_chain
 from tests.contracts.merkle import StandardMerkleTree
 
 

@@ -10,13 +10,13 @@ import subprocess
 import pytest
 from eth_utils import keccak
 
+from node.chain.registry import sign_anchor
 from tests.contracts.conftest import (
     FORMAL,
     MICRO,
     RPL,
     Chain,
     _deploy,
-    sign_anchor,
 )
 from tests.contracts.merkle import StandardMerkleTree, hash_pair, leaf_of, process_proof
 
