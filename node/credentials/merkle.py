@@ -132,6 +132,10 @@ class MerkleTree:
             path[i] = (tree[i + 1 if i % 2 else i - 1], *path[(i - 1) // 2])
         return [list(path[t]) for t in self._tree_index]
 
+    def nodes(self) -> bytes:
+        """The whole tree as one blob: ``2n - 1`` nodes of 32 bytes in array order (what a batch stores)."""
+        return b"".join(self._tree)
+
     def dump(self) -> dict[str, Any]:
         """The tree in the JS library's ``standard-v1`` format (``StandardMerkleTree.load`` reads it)."""
         return {
@@ -150,6 +154,39 @@ class MerkleTree:
                 f"Index {index} is out of range: this tree has {len(self._credential_hashes)} credentials "
                 f"(indexes 0 to {len(self._credential_hashes) - 1})."
             )
+
+
+def proof_from_nodes(nodes: bytes, credential_hash: bytes) -> list[bytes]:
+    """The proof of ``credential_hash`` in a tree stored as :meth:`MerkleTree.nodes` (no hashing beyond its leaf).
+
+    The sorted leaves sit at the end of the array in descending order, so the leaf is found by binary search.
+    """
+    if not nodes or len(nodes) % 32 or (len(nodes) // 32) % 2 == 0:
+        raise MerkleTreeError(f"A stored tree must hold an odd number of 32-byte nodes; got {len(nodes)} bytes.")
+    size = len(nodes) // 32
+    n = (size + 1) // 2
+    leaf = leaf_hash(credential_hash)
+    # sorted leaf k (ascending) is node size - 1 - k
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        at = (size - 1 - mid) * 32
+        if nodes[at : at + 32] < leaf:
+            lo = mid + 1
+        else:
+            hi = mid
+    i = size - 1 - lo
+    if lo == n or nodes[i * 32 : i * 32 + 32] != leaf:
+        raise MerkleTreeError(
+            f"The credential hash {to_hex(credential_hash)} is not in this batch; "
+            "check that the credential belongs to this anchor."
+        )
+    proof: list[bytes] = []
+    while i > 0:
+        sibling = i + 1 if i % 2 else i - 1
+        proof.append(nodes[sibling * 32 : sibling * 32 + 32])
+        i = (i - 1) // 2
+    return proof
 
 
 def _check_bytes32(value: bytes, what: str) -> None:

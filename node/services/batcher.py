@@ -83,7 +83,7 @@ from node.errors import (
 )
 from node.faults import AFTER_BUILD, AFTER_CLAIM, AFTER_SEND, AFTER_SIGN, crash_point
 from node.runtime import Node
-from node.store import Batch, BatchStatus, ClaimedLeaf, LeafAssignment, Store
+from node.store import Batch, BatchStatus, Store
 
 log = logging.getLogger(__name__)
 
@@ -485,7 +485,7 @@ class Batcher:
                     claimed_any = True
                     closed += 1
                     crash_point(AFTER_CLAIM)
-                    batch = self._build(claimed.batch_id, claimed.leaves, type_name)
+                    batch = self._build(claimed.batch_id, claimed.credential_hashes, type_name)
                     if batch is not None:
                         self._guard(batch.id, functools.partial(self._anchor, batch))
                     self._collect_outcomes()
@@ -494,18 +494,18 @@ class Batcher:
 
     def _rebuild(self, batch_id: int) -> Batch | None:
         """Build the tree of a batch left 'building' (a crash between claim and tree) from its claimed credentials."""
-        credentials = self.node.store.list_credentials(batch_id=batch_id, limit=1 << 20)
-        if not credentials:
+        store = self.node.store
+        hashes = store.batch_credential_hashes(batch_id)
+        if not hashes:
             return None
-        leaves = [ClaimedLeaf(c.id, c.credential_hash) for c in credentials]
-        return self._build(batch_id, leaves, credentials[0].type_name)
+        first = store.list_credentials(batch_id=batch_id, limit=1)
+        return self._build(batch_id, hashes, first[0].type_name if first else None)
 
-    def _build(self, batch_id: int, leaves: Sequence[ClaimedLeaf], type_name: str | None) -> Batch | None:
-        """Build and record the Merkle tree of a claimed batch (input order = leaf index). None if it failed."""
+    def _build(self, batch_id: int, credential_hashes: Sequence[str], type_name: str | None) -> Batch | None:
+        """Build and record the Merkle tree of a claimed batch (stored whole: one row). None if it failed."""
         store = self.node.store
         try:
-            hashes = [bytes.fromhex(leaf.credential_hash.removeprefix("0x")) for leaf in leaves]
-            tree = MerkleTree(hashes)
+            batch = record_tree(store, batch_id, credential_hashes, type_name)
         except (ValueError, ValidationFailedError) as exc:
             reason = (
                 f"the batch's credential hashes could not be built into a Merkle tree ({exc}): a credential in the "
@@ -513,16 +513,8 @@ class Batcher:
             )
             self._fail_batch(batch_id, reason)
             return None
-        proofs = tree.proofs()
-        assignments = [
-            LeafAssignment(leaf.credential_id, index, [to_hex(p) for p in proofs[index]])
-            for index, leaf in enumerate(leaves)
-        ]
-        credential_type = to_hex(type_id(type_name)) if type_name is not None else None
-        try:
-            batch = store.set_batch_tree(batch_id, to_hex(tree.root), assignments, credential_type=credential_type)
         except ConflictError as exc:
-            other = store.get_batch_by_root(to_hex(tree.root))
+            other = store.get_batch_by_root(root_of(credential_hashes))
             reason = (
                 f"these credentials repeat the credential hashes of batch {other.id if other else '?'} exactly (the "
                 f"same sealed documents were submitted twice: {exc.detail}); use the first copies, or re-issue these "
@@ -1005,6 +997,25 @@ class Batcher:
 
 
 # --- helpers --------------------------------------------------------------------------------------------------------
+
+
+def _tree(credential_hashes: Sequence[str]) -> MerkleTree:
+    return MerkleTree([bytes.fromhex(h.removeprefix("0x")) for h in credential_hashes])
+
+
+def root_of(credential_hashes: Sequence[str]) -> str:
+    """The root a batch of these credential hashes anchors (any order: the tree sorts its leaves)."""
+    return to_hex(_tree(credential_hashes).root)
+
+
+def record_tree(store: Store, batch_id: int, credential_hashes: Sequence[str], type_name: str | None = None) -> Batch:
+    """Build the Merkle tree of a claimed batch from its members' hashes and store it: the batch becomes 'built'.
+
+    Raises ``ValidationFailedError``/``ValueError`` for a malformed hash, ``ConflictError`` when another batch already
+    has this root (the same sealed documents twice)."""
+    tree = _tree(credential_hashes)
+    credential_type = to_hex(type_id(type_name)) if type_name is not None else None
+    return store.set_batch_tree(batch_id, to_hex(tree.root), tree.nodes(), credential_type=credential_type)
 
 
 def _bytes32(value: str | None) -> bytes:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from node.credentials.keccak import to_hex
+from node.credentials.merkle import leaf_hash, proof_from_nodes
 from node.errors import BatchStateError, ConflictError, NotFoundError, ValidationFailedError
 from node.store._base import IN_CHUNK, StoreBase
 from node.store.coltypes import utcnow
@@ -20,14 +22,13 @@ from node.store.records import (
     Batch,
     BatchStatus,
     ClaimedBatch,
-    ClaimedLeaf,
     Credential,
     CredentialStatus,
-    LeafAssignment,
     NewCredential,
 )
 
 _CREDENTIALS: Table = CredentialRow.__table__  # type: ignore[assignment]
+_T = TypeVar("_T")
 
 _SIGNABLE = (BatchStatus.BUILT, BatchStatus.SIGNED, BatchStatus.SENT)
 _SENDABLE = (BatchStatus.SIGNED, BatchStatus.SENT)
@@ -36,7 +37,7 @@ _FAILABLE = (BatchStatus.BUILDING, BatchStatus.BUILT, BatchStatus.SIGNED, BatchS
 _RESETTABLE = (BatchStatus.SIGNED, BatchStatus.SENT, BatchStatus.CONFIRMED, BatchStatus.FAILED)
 
 
-def _credential(row: CredentialRow) -> Credential:
+def _credential(row: CredentialRow, trees: Mapping[int, bytes]) -> Credential:
     return Credential(
         id=row.id,
         issuer_id=row.issuer_id,
@@ -46,13 +47,29 @@ def _credential(row: CredentialRow) -> Credential:
         document=row.document,
         status=CredentialStatus(row.status),
         batch_id=row.batch_id,
-        leaf_index=row.leaf_index,
-        merkle_proof=tuple(row.merkle_proof) if row.merkle_proof is not None else None,
+        merkle_proof=_proof(row, trees),
         failure_reason=row.failure_reason,
         client_ref=row.client_ref,
         created_at=row.created_at,
         anchored_at=row.anchored_at,
     )
+
+
+def _proof(row: CredentialRow, trees: Mapping[int, bytes]) -> tuple[str, ...] | None:
+    nodes = trees.get(row.batch_id) if row.batch_id is not None else None
+    if nodes is None:
+        return None
+    return tuple(to_hex(p) for p in proof_from_nodes(nodes, bytes.fromhex(row.credential_hash.removeprefix("0x"))))
+
+
+def _trees(session: Session, rows: Iterable[CredentialRow]) -> dict[int, bytes]:
+    """The stored trees of the batches ``rows`` belong to (batches without a tree yet are left out)."""
+    batch_ids = sorted({row.batch_id for row in rows if row.batch_id is not None})
+    trees: dict[int, bytes] = {}
+    for chunk in _chunks(batch_ids):
+        found = session.execute(select(BatchRow.id, BatchRow.tree).where(BatchRow.id.in_(chunk)))
+        trees.update({batch_id: nodes for batch_id, nodes in found if nodes is not None})
+    return trees
 
 
 def _batch(row: BatchRow) -> Batch:
@@ -84,7 +101,7 @@ def _document_text(document: Any) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+def _chunks(items: Sequence[_T]) -> Iterable[Sequence[_T]]:
     for start in range(0, len(items), IN_CHUNK):
         yield items[start : start + IN_CHUNK]
 
@@ -151,7 +168,7 @@ class OutboxRepository(StoreBase):
             row = session.get(CredentialRow, credential_id)
             if row is None or (issuer_id is not None and row.issuer_id != issuer_id):
                 raise NotFoundError(f"credential {credential_id} not found; check the id the node returned")
-            return _credential(row)
+            return _credential(row, _trees(session, [row]))
 
     def list_credentials(
         self,
@@ -176,21 +193,21 @@ class OutboxRepository(StoreBase):
         query = (
             select(CredentialRow)
             .where(*conditions)
-            .order_by(CredentialRow.created_at, CredentialRow.leaf_index, CredentialRow.id)
+            .order_by(CredentialRow.created_at, CredentialRow.id)
             .limit(limit)
             .offset(offset)
         )
         with self._read() as session:
-            return [_credential(row) for row in session.scalars(query)]
+            rows = list(session.scalars(query))
+            trees = _trees(session, rows)
+            return [_credential(row, trees) for row in rows]
 
     def pending_issuers(self) -> list[int]:
-        """Issuers with at least one pending credential."""
-        query = (
-            select(CredentialRow.issuer_id)
-            .where(CredentialRow.status == CredentialStatus.PENDING.value)
-            .distinct()
-            .order_by(CredentialRow.issuer_id)
+        """Issuers with at least one pending credential (one index probe per issuer, however many are pending)."""
+        pending = exists().where(
+            CredentialRow.issuer_id == IssuerRow.id, CredentialRow.status == CredentialStatus.PENDING.value
         )
+        query = select(IssuerRow.id).where(pending).order_by(IssuerRow.id)
         with self._read() as session:
             return list(session.scalars(query))
 
@@ -256,6 +273,8 @@ class OutboxRepository(StoreBase):
         ``type_name``/``type_version`` restrict the claim to one credential type (see :meth:`pending_types`), so a
         batch can be anchored under one on-chain ``credential_type`` (stored on the batch when given).
         Safe against concurrent claimers: a credential is only taken while still pending, in the same statement.
+        Three statements whatever the batch size (the members' hashes come back as one aggregated value), so a
+        busy API process sharing the interpreter does not slow the claim row by row.
         """
         if limit < 1:
             raise ValidationFailedError("limit: must be at least 1")
@@ -281,7 +300,7 @@ class OutboxRepository(StoreBase):
             oldest = (
                 select(CredentialRow.id)
                 .where(*conditions)
-                .order_by(CredentialRow.created_at, CredentialRow.id)
+                .order_by(CredentialRow.created_at)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
@@ -291,59 +310,53 @@ class OutboxRepository(StoreBase):
                 .values(status=CredentialStatus.BATCHED.value, batch_id=batch.id)
                 .execution_options(synchronize_session=False)
             )
-            leaves = [
-                ClaimedLeaf(cid, chash)
-                for cid, chash in session.execute(
-                    select(CredentialRow.id, CredentialRow.credential_hash)
-                    .where(CredentialRow.batch_id == batch.id)
-                    .order_by(CredentialRow.created_at, CredentialRow.id)
-                )
-            ]
-            if not leaves:
+            hashes = self._member_hashes(session, batch.id)
+            if not hashes:
                 session.delete(batch)
                 return None
-            batch.leaf_count = len(leaves)
-            return ClaimedBatch(batch.id, leaves)
+            batch.leaf_count = len(hashes)
+            return ClaimedBatch(batch.id, hashes)
+
+    def batch_credential_hashes(self, batch_id: int) -> list[str]:
+        """The credential hashes of a batch's members (in no particular order)."""
+        with self._read() as session:
+            return self._member_hashes(session, batch_id)
 
     def set_batch_tree(
         self,
         batch_id: int,
         root: str,
-        leaves: Sequence[LeafAssignment | tuple[str, int, Sequence[str]]],
+        nodes: bytes,
         *,
         credential_type: str | None = None,
         expires_at: datetime | None = None,
     ) -> Batch:
-        """Record the Merkle root and every credential's leaf index and proof; the batch becomes 'built'.
-
-        ``leaves`` must cover exactly the credentials of the batch.
-        """
+        """Record the batch's Merkle tree (``MerkleTree.nodes()``: ``2n - 1`` nodes of 32 bytes, the root first) for
+        its ``n`` members; the batch becomes 'built'. Every member's proof is read from it from now on."""
+        if len(nodes) % 32 or (len(nodes) // 32) % 2 == 0:
+            raise ValidationFailedError(
+                f"nodes: a tree is an odd number of 32-byte nodes, not {len(nodes)} bytes; pass MerkleTree.nodes()"
+            )
+        if to_hex(nodes[:32]) != root.lower():
+            raise ValidationFailedError(f"root: {root} is not the tree's first node; pass the root of these nodes")
+        leaves = (len(nodes) // 32 + 1) // 2
         with self._write() as session:
             batch = self._locked_batch(session, batch_id)
             if batch.status != BatchStatus.BUILDING.value:
                 raise BatchStateError(f"batch {batch_id} is '{batch.status}', not 'building'; its tree is already set")
-            members = session.scalar(select(func.count()).where(CredentialRow.batch_id == batch_id)) or 0
-            ids = {leaf[0] for leaf in leaves}
-            if len(ids) != len(leaves) or len(leaves) != members:
-                raise ValidationFailedError(
-                    f"leaves: batch {batch_id} holds {members} credentials but {len(leaves)} leaves "
-                    f"({len(ids)} distinct) were given; assign every credential of the batch exactly once"
-                )
-            session.execute(
-                update(_CREDENTIALS)
-                .where(_CREDENTIALS.c.id == bindparam("b_id"), _CREDENTIALS.c.batch_id == batch_id)
-                .values(leaf_index=bindparam("b_leaf"), merkle_proof=bindparam("b_proof")),
-                [{"b_id": cid, "b_leaf": index, "b_proof": list(proof)} for cid, index, proof in leaves],
+            members = sorted(
+                leaf_hash(bytes.fromhex(h.removeprefix("0x"))) for h in self._member_hashes(session, batch_id)
             )
-            assigned = session.scalar(
-                select(func.count()).where(CredentialRow.batch_id == batch_id, CredentialRow.leaf_index.is_not(None))
-            )
-            if assigned != members:
+            size = len(nodes) // 32
+            given = [nodes[i * 32 : i * 32 + 32] for i in range(size - 1, size - 1 - leaves, -1)]  # ascending
+            if given != members:
                 raise ValidationFailedError(
-                    f"leaves: some credential ids are not in batch {batch_id}; build the tree from claim_batch's result"
+                    f"nodes: batch {batch_id} holds {len(members)} credentials but the tree's {leaves} leaves are "
+                    "not theirs; build the tree from exactly the hashes claim_batch returned"
                 )
             batch.root = root
-            batch.leaf_count = members
+            batch.tree = nodes
+            batch.leaf_count = leaves
             batch.status = BatchStatus.BUILT.value
             if credential_type is not None:
                 batch.credential_type = credential_type
@@ -452,6 +465,13 @@ class OutboxRepository(StoreBase):
             return _batch(batch)
 
     # ---- helpers -------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _member_hashes(session: Session, batch_id: int) -> list[str]:
+        joined = session.scalar(
+            select(func.aggregate_strings(CredentialRow.credential_hash, ",")).where(CredentialRow.batch_id == batch_id)
+        )
+        return joined.split(",") if joined else []
 
     @staticmethod
     def _locked_batch(session: Session, batch_id: int) -> BatchRow:

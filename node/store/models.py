@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -81,6 +82,9 @@ class BatchRow(Base):
     root: Mapped[str | None] = mapped_column(String(HEX32), unique=True)
     leaf_count: Mapped[int] = mapped_column(Integer)
     credential_type: Mapped[str | None] = mapped_column(String(HEX32))
+    tree: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    """The Merkle tree's ``2n - 1`` nodes, 32 bytes each, in array order (``MerkleTree.nodes``): every member's
+    proof is read from it, so building a batch writes one row, not one per credential."""
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), index=True)
     signer: Mapped[str | None] = mapped_column(String(ADDRESS))
@@ -110,10 +114,8 @@ class CredentialRow(Base):
     type_version: Mapped[str] = mapped_column(String(50))
     credential_hash: Mapped[str] = mapped_column(String(HEX32), index=True)
     document: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))
     batch_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("batches.id"), index=True)
-    leaf_index: Mapped[int | None] = mapped_column(Integer)
-    merkle_proof: Mapped[list[str] | None] = mapped_column(JSON)
     failure_reason: Mapped[str | None] = mapped_column(Text)
     client_ref: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -94,30 +94,21 @@ class Credential:
     """The full salted document as stored (JSON text); parse it with ``json.loads``."""
     status: CredentialStatus
     batch_id: int | None
-    leaf_index: int | None
     merkle_proof: tuple[str, ...] | None
+    """Siblings from the credential's leaf up to its batch's root, read from the batch's stored tree (``None``
+    until the batch's tree is built)."""
     failure_reason: str | None
     client_ref: str | None
     created_at: datetime
     anchored_at: datetime | None
 
 
-class ClaimedLeaf(NamedTuple):
-    credential_id: str
-    credential_hash: str
-
-
 class ClaimedBatch(NamedTuple):
-    """What :meth:`Store.claim_batch` hands the batcher; unpacks as ``(batch_id, leaves)``."""
+    """What :meth:`Store.claim_batch` hands the batcher; unpacks as ``(batch_id, credential_hashes)``."""
 
     batch_id: int
-    leaves: list[ClaimedLeaf]
-
-
-class LeafAssignment(NamedTuple):
-    credential_id: str
-    leaf_index: int
-    proof: list[str]
+    credential_hashes: list[str]
+    """The claimed credentials' hashes (``0x``-hex, in no particular order: the tree sorts its leaves)."""
 
 
 @dataclass(frozen=True, slots=True)

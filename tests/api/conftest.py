@@ -24,11 +24,10 @@ from web3 import EthereumTesterProvider, Web3
 
 from node.chain.deploy import deploy
 from node.config import Settings
-from node.credentials.keccak import to_hex
-from node.credentials.merkle import MerkleTree
 from node.main import create_app
 from node.runtime import Node
-from node.store import ApiKeyRole, Batch, IssuerStatus, LeafAssignment, Store
+from node.services.batcher import record_tree
+from node.store import ApiKeyRole, Batch, IssuerStatus, Store
 
 ADMIN_KEY = "admin-secret-for-tests-only"
 SIGNER = "0x" + "ab" * 20
@@ -115,13 +114,7 @@ def fake_anchor(store: Store, issuer_id: int, *, block_number: int = 42, fail: s
     (or, with ``fail``, given up with that reason)."""
     claimed = store.claim_batch(issuer_id, 100_000)
     assert claimed is not None, "nothing pending to anchor"
-    hashes = [bytes.fromhex(leaf.credential_hash.removeprefix("0x")) for leaf in claimed.leaves]
-    tree = MerkleTree(hashes)
-    proofs = tree.proofs()
-    assignments = [
-        LeafAssignment(leaf.credential_id, i, [to_hex(p) for p in proofs[i]]) for i, leaf in enumerate(claimed.leaves)
-    ]
-    store.set_batch_tree(claimed.batch_id, to_hex(tree.root), assignments)
+    record_tree(store, claimed.batch_id, claimed.credential_hashes)
     if fail is not None:
         return store.mark_failed(claimed.batch_id, fail)
     tx_hash = "0x" + f"{claimed.batch_id:064x}"

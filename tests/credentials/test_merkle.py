@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from node.credentials.errors import MerkleTreeError
 from node.credentials.keccak import keccak256, to_hex
-from node.credentials.merkle import MerkleTree, leaf_hash, node_hash, process_proof, verify
+from node.credentials.merkle import MerkleTree, leaf_hash, node_hash, process_proof, proof_from_nodes, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 ORACLE = Path(__file__).with_name("oz_merkle.js")
@@ -86,6 +86,31 @@ def test_every_proof_verifies_and_a_wrong_one_does_not(credential_hashes: list[b
         broken = [*proofs[i]]
         broken[0] = bytes([broken[0][0] ^ 1]) + broken[0][1:]
         assert not verify(tree.root, credential_hashes[i], broken)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=40))
+def test_a_stored_tree_gives_every_credential_its_proof(credential_hashes: list[bytes]) -> None:
+    """A batch stores only the tree's nodes; the proof read back from them is the tree's own proof."""
+    tree = MerkleTree(credential_hashes)
+    nodes = tree.nodes()
+    assert len(nodes) == (2 * len(credential_hashes) - 1) * 32 and nodes[:32] == tree.root
+    for i, h in enumerate(credential_hashes):
+        proof = proof_from_nodes(nodes, h)
+        assert verify(tree.root, h, proof)
+        if credential_hashes.count(h) == 1:
+            assert proof == tree.proof(i)
+
+
+def test_a_stored_tree_refuses_a_stranger_and_a_malformed_blob() -> None:
+    hs = hashes(7)
+    nodes = MerkleTree(hs).nodes()
+    for stranger in (keccak256(b"nope"), b"\x00" * 32, b"\xff" * 32):
+        with pytest.raises(MerkleTreeError, match="not in this batch"):
+            proof_from_nodes(nodes, stranger)
+    for bad in (b"", nodes[:-1], nodes[:64]):
+        with pytest.raises(MerkleTreeError, match="odd number of 32-byte nodes"):
+            proof_from_nodes(bad, hs[0])
 
 
 def test_index_of_and_credential_hash() -> None:

@@ -20,14 +20,14 @@ from node.chain.registry import Validity, type_id
 from node.chain.txmanager import Call, TxManager, TxState
 from node.config import Settings
 from node.credentials.keccak import to_hex
-from node.credentials.merkle import MerkleTree, leaf_hash
+from node.credentials.merkle import leaf_hash
 from node.errors import BatchStateError
 from node.main import create_app
 from node.runtime import Node
-from node.services.batcher import Batcher, retry_failed
+from node.services.batcher import Batcher, record_tree, retry_failed
 from node.services.bootstrap import DemoIssuer, ensure_demo_issuer
 from node.services.issuance import IssuanceService, IssueItem
-from node.store import Batch, BatchStatus, CredentialStatus, LeafAssignment, NewCredential
+from node.store import Batch, BatchStatus, CredentialStatus, NewCredential
 from tests.drills.chaincheck import (
     SUBJECTS,
     all_anchored,
@@ -144,11 +144,8 @@ def _claim_and_build(node: Node, issuer_id: int, n: int) -> Batch:
     """What the batcher does up to 'built', done by hand to leave a batch in a chosen state."""
     issue(node.store, issuer_id, n)
     claimed = node.store.claim_batch(issuer_id, n, credential_type=to_hex(type_id("formal-qualification")))
-    assert claimed is not None and len(claimed.leaves) == n
-    tree = MerkleTree([_b(leaf.credential_hash) for leaf in claimed.leaves])
-    proofs = tree.proofs()
-    leaves = [LeafAssignment(c, i, [to_hex(p) for p in proofs[i]]) for i, (c, _) in enumerate(claimed.leaves)]
-    return node.store.set_batch_tree(claimed.batch_id, to_hex(tree.root), leaves)
+    assert claimed is not None and len(claimed.credential_hashes) == n
+    return record_tree(node.store, claimed.batch_id, claimed.credential_hashes)
 
 
 def _anchor_fn(node: Node, batch: Batch) -> Any:

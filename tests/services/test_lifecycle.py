@@ -30,6 +30,7 @@ from node.config import Settings
 from node.credentials.merkle import MerkleTree
 from node.main import create_app
 from node.runtime import Node
+from node.services.batcher import record_tree
 from node.services.signers import dev_account
 from node.store import ApiKeyRole, NewCredential
 from tests.conftest import start_devnet
@@ -144,16 +145,11 @@ class Kit:
         ids = store.add_credentials(issuer_id, items)
         claimed = store.claim_batch(issuer_id, n, type_name=FORMAL, type_version=ANCHOR_VERSION)
         assert claimed is not None
-        hashes = {leaf.credential_id: bytes.fromhex(leaf.credential_hash[2:]) for leaf in claimed.leaves}
-        order = list(hashes)
+        batch = record_tree(store, claimed.batch_id, claimed.credential_hashes, FORMAL)
+        hashes = {cid: bytes.fromhex(item.credential_hash[2:]) for cid, item in zip(ids, items, strict=True)}
+        order = list(ids)
         tree = MerkleTree([hashes[cid] for cid in order])
-        root = "0x" + tree.root.hex()
-        store.set_batch_tree(
-            claimed.batch_id,
-            root,
-            [(cid, i, ["0x" + p.hex() for p in tree.proof(i)]) for i, cid in enumerate(order)],
-            credential_type="0x" + type_id(FORMAL).hex(),
-        )
+        assert batch.root == "0x" + tree.root.hex()
         issuer = store.get_issuer(issuer_id)
         tm = self.node.signers.manager(self.node.signers.account_for(issuer.signer_address, issuer.keystore_path))
         signed = tm.prepare(Call.of(self.node.registry.anchor_fn(tree.root, n, type_id(FORMAL))))
@@ -163,7 +159,8 @@ class Kit:
         store.mark_confirmed(
             claimed.batch_id, signed.tx_hash, int(receipt["blockNumber"]), "0x" + bytes(receipt["blockHash"]).hex()
         )
-        assert sorted(order) == sorted(ids), "the batch holds exactly the credentials just written"
+        members = {c.id for c in store.list_credentials(batch_id=claimed.batch_id, limit=n)}
+        assert members == set(ids), "the batch holds exactly the credentials just written"
         return Anchored(self, claimed.batch_id, tree.root, order, hashes, tree, order)
 
     def advance(self, seconds: int) -> None:

@@ -5,19 +5,29 @@ from pathlib import Path
 
 import pytest
 
+from node.credentials.keccak import to_hex
+from node.credentials.merkle import MerkleTree, verify
 from node.errors import BatchStateError, ConflictError, NotFoundError, ValidationFailedError
-from node.store import BatchStatus, ClaimedBatch, CredentialStatus, LeafAssignment, Store
+from node.store import BatchStatus, ClaimedBatch, CredentialStatus, Store
 from tests.store.conftest import ISSUER, OTHER_ISSUER, SIGNER, new_credential, sqlite_url
 
-ROOT = "0x" + "12" * 32
 TX = "0x" + "34" * 32
 BLOCK_HASH = "0x" + "56" * 32
 CTYPE = "0x" + "78" * 32
 
 
-def _build(store: Store, claimed: ClaimedBatch, root: str = ROOT) -> None:
-    leaves = [LeafAssignment(cid, i, [f"0x{i:064x}"]) for i, (cid, _h) in enumerate(claimed.leaves)]
-    store.set_batch_tree(claimed.batch_id, root, leaves, credential_type=CTYPE)
+def _tree(hashes: list[str]) -> MerkleTree:
+    return MerkleTree([bytes.fromhex(h[2:]) for h in hashes])
+
+
+def _build(store: Store, claimed: ClaimedBatch) -> str:
+    tree = _tree(claimed.credential_hashes)
+    store.set_batch_tree(claimed.batch_id, to_hex(tree.root), tree.nodes(), credential_type=CTYPE)
+    return to_hex(tree.root)
+
+
+def _ids(store: Store, batch_id: int) -> set[str]:
+    return {c.id for c in store.list_credentials(batch_id=batch_id, limit=10_000)}
 
 
 def _statuses(store: Store, batch_id: int) -> set[CredentialStatus]:
@@ -30,11 +40,11 @@ def test_claim_takes_oldest_pending_of_that_issuer_only(store: Store) -> None:
     store.add_credentials(OTHER_ISSUER, [new_credential(99)])
     claimed = store.claim_batch(ISSUER, 2)
     assert claimed is not None
-    batch_id, leaves = claimed
-    assert len(leaves) == 2
-    assert leaves[0].credential_id == first[0]
-    assert leaves[1].credential_id in later
-    assert leaves[0].credential_hash == new_credential(1).credential_hash
+    batch_id, hashes = claimed
+    assert len(hashes) == 2
+    members = _ids(store, batch_id)
+    assert first[0] in members and len(members & set(later)) == 1
+    assert new_credential(1).credential_hash in hashes
     batch = store.get_batch(batch_id)
     assert batch.status is BatchStatus.BUILDING
     assert batch.leaf_count == 2
@@ -60,7 +70,7 @@ def _claim(store: Store, barrier: threading.Barrier, out: list[str], errors: lis
         for _ in range(CLAIMS_PER_WORKER):
             claimed = store.claim_batch(ISSUER, CLAIM_SIZE)
             assert claimed is not None
-            out.extend(leaf.credential_id for leaf in claimed.leaves)
+            out.extend(_ids(store, claimed.batch_id))
     except BaseException as exc:
         errors.append(exc)
 
@@ -86,7 +96,7 @@ def test_concurrent_claims_never_share_a_credential(store: Store, db_path: Path,
     assert len(claimed) == len(set(claimed)) == len(ids) - 3
     rest = store.claim_batch(ISSUER, 100)
     assert rest is not None
-    assert set(claimed) | {leaf.credential_id for leaf in rest.leaves} == set(ids)
+    assert set(claimed) | _ids(store, rest.batch_id) == set(ids)
     batches = store.batches_with_status(BatchStatus.BUILDING)
     assert len(batches) == workers * CLAIMS_PER_WORKER + 1
     assert sum(b.leaf_count for b in batches) == len(ids)
@@ -97,28 +107,40 @@ def test_concurrent_claims_never_share_a_credential(store: Store, db_path: Path,
             s.close()
 
 
-def test_set_batch_tree_records_proofs_and_validates(store: Store) -> None:
+def test_set_batch_tree_stores_the_tree_every_member_reads_its_proof_from(store: Store) -> None:
     store.add_credentials(ISSUER, [new_credential(i) for i in range(3)])
     claimed = store.claim_batch(ISSUER, 10)
     assert claimed is not None
-    with pytest.raises(ValidationFailedError):
-        store.set_batch_tree(claimed.batch_id, ROOT, [(claimed.leaves[0].credential_id, 0, [])])
-    bogus: list[tuple[str, int, list[str]]] = [(f"not-in-batch-{i}", i, []) for i in range(3)]
-    with pytest.raises(ValidationFailedError):
-        store.set_batch_tree(claimed.batch_id, ROOT, bogus)
-    _build(store, claimed)
+    assert all(c.merkle_proof is None for c in store.list_credentials(batch_id=claimed.batch_id))  # no tree yet
+    short = _tree(claimed.credential_hashes[:2])
+    with pytest.raises(ValidationFailedError, match="not theirs"):  # a member left out
+        store.set_batch_tree(claimed.batch_id, to_hex(short.root), short.nodes())
+    stranger = _tree([*claimed.credential_hashes[:2], "0x" + "ff" * 32])
+    with pytest.raises(ValidationFailedError, match="not theirs"):  # a stranger in
+        store.set_batch_tree(claimed.batch_id, to_hex(stranger.root), stranger.nodes())
+    tree = _tree(claimed.credential_hashes)
+    with pytest.raises(ValidationFailedError, match="first node"):
+        store.set_batch_tree(claimed.batch_id, "0x" + "12" * 32, tree.nodes())
+    with pytest.raises(ValidationFailedError, match="32-byte nodes"):
+        store.set_batch_tree(claimed.batch_id, to_hex(tree.root), tree.nodes()[:-32])
+    assert store.get_batch(claimed.batch_id).status is BatchStatus.BUILDING  # nothing recorded by the refusals
+    root = _build(store, claimed)
     batch = store.get_batch(claimed.batch_id)
-    assert (batch.status, batch.root, batch.leaf_count, batch.credential_type) == (BatchStatus.BUILT, ROOT, 3, CTYPE)
-    assert store.get_batch_by_root(ROOT) == batch
-    credential = store.get_credential(claimed.leaves[2].credential_id)
-    assert credential.leaf_index == 2
-    assert credential.merkle_proof == (f"0x{2:064x}",)
+    assert (batch.status, batch.root, batch.leaf_count, batch.credential_type) == (BatchStatus.BUILT, root, 3, CTYPE)
+    assert store.get_batch_by_root(root) == batch
+    for credential in [
+        *store.list_credentials(batch_id=claimed.batch_id),
+        store.get_credential(_ids(store, batch.id).pop()),
+    ]:
+        assert credential.merkle_proof is not None and len(credential.merkle_proof) >= 1
+        proof = [bytes.fromhex(p[2:]) for p in credential.merkle_proof]
+        assert verify(tree.root, bytes.fromhex(credential.credential_hash[2:]), proof)
     with pytest.raises(BatchStateError):
         _build(store, claimed)
 
 
 def test_root_is_unique(store: Store) -> None:
-    store.add_credentials(ISSUER, [new_credential(i) for i in range(2)])
+    store.add_credentials(ISSUER, [new_credential(1), new_credential(1)])  # the same sealed document twice
     a = store.claim_batch(ISSUER, 1)
     b = store.claim_batch(ISSUER, 1)
     assert a is not None
@@ -129,11 +151,11 @@ def test_root_is_unique(store: Store) -> None:
     assert store.get_batch(b.batch_id).status is BatchStatus.BUILDING
 
 
-def _built_batch(store: Store, n: int = 3, root: str = ROOT) -> int:
-    store.add_credentials(ISSUER, [new_credential(i) for i in range(n)])
+def _built_batch(store: Store, n: int = 3, first: int = 0) -> int:
+    store.add_credentials(ISSUER, [new_credential(i) for i in range(first, first + n)])
     claimed = store.claim_batch(ISSUER, n)
     assert claimed is not None
-    _build(store, claimed, root)
+    _build(store, claimed)
     return claimed.batch_id
 
 
@@ -177,7 +199,7 @@ def test_reset_for_reanchor_after_reorg(store: Store) -> None:
     reset = store.reset_for_reanchor(batch_id)
     assert reset.status is BatchStatus.BUILT
     assert (reset.nonce, reset.raw_tx, reset.tx_hash, reset.block_number, reset.confirmed_at) == (None,) * 5
-    assert reset.root == ROOT
+    assert reset.root == store.get_batch(batch_id).root is not None
     assert _statuses(store, batch_id) == {CredentialStatus.BATCHED}
     assert all(c.anchored_at is None and c.merkle_proof for c in store.list_credentials(batch_id=batch_id))
     assert store.batches_with_status(BatchStatus.BUILT, "signed") == [reset]
@@ -186,9 +208,7 @@ def test_reset_for_reanchor_after_reorg(store: Store) -> None:
     assert store.mark_confirmed(batch_id, "0x" + "99" * 32, 12, BLOCK_HASH).status is BatchStatus.CONFIRMED
     assert _statuses(store, batch_id) == {CredentialStatus.ANCHORED}
     with pytest.raises(BatchStateError):
-        store.reset_for_reanchor(
-            _built_batch(store, root="0x" + "ee" * 32)
-        )  # a batch never signed has nothing to reset
+        store.reset_for_reanchor(_built_batch(store, first=100))  # a batch never signed has nothing to reset
 
 
 def test_mark_failed_moves_credentials_to_failed(store: Store) -> None:
@@ -232,6 +252,6 @@ def test_claim_restricted_to_one_credential_type(store: Store) -> None:
     assert store.pending_types(ISSUER) == [("NationalCertificate", "1.0"), ("ShortCourse", "2")]
     claimed = store.claim_batch(ISSUER, 10, type_name="ShortCourse", type_version="2", credential_type=CTYPE)
     assert claimed is not None
-    assert [leaf.credential_hash for leaf in claimed.leaves] == [other_type.credential_hash]
+    assert claimed.credential_hashes == [other_type.credential_hash]
     assert store.get_batch(claimed.batch_id).credential_type == CTYPE
     assert store.pending_types(ISSUER) == [("NationalCertificate", "1.0")]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from alembic import command
@@ -110,3 +111,50 @@ def test_migration_renders_for_postgresql() -> None:
     assert "CREATE TABLE credentials" in sql
     assert "BIGSERIAL" in sql or "SERIAL" in sql
     assert "PRAGMA" not in sql
+
+
+def _revision(store: Store, revision: str, *, down: bool = False) -> None:
+    with store.engine.begin() as connection:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(cfg, revision)
+
+
+def test_upgrading_a_store_with_per_credential_proofs_keeps_every_proof(db_path: Path) -> None:
+    """0001 stored a proof per credential; 0002 stores each batch's tree once. A store built by 0001 upgrades with
+    every credential's proof intact (read back from the tree), and downgrades with the proofs written back."""
+    from node.credentials.keccak import keccak256, to_hex
+    from node.credentials.merkle import MerkleTree
+
+    store = Store(sqlite_url(db_path))
+    _revision(store, "0001")
+    hashes = [keccak256(b"credential %d" % i) for i in range(5)]
+    tree = MerkleTree(hashes)
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO issuers (id, name, metadata_uri, signer_address, status, created_at) "
+            "VALUES (7, 'U', 'did:web:u', '0x0', 'active', '2026-11-22 00:00:00')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO batches (id, issuer_id, root, leaf_count, status, attempts, created_at) "
+            "VALUES (1, 7, ?, 5, 'built', 0, '2026-11-22 00:00:00')",
+            (to_hex(tree.root),),
+        )
+        for i, h in enumerate(hashes):
+            connection.exec_driver_sql(
+                "INSERT INTO credentials (id, issuer_id, type_name, type_version, credential_hash, document, status, "
+                "batch_id, leaf_index, merkle_proof, created_at) "
+                "VALUES (?, 7, 'T', '1', ?, '{}', 'batched', 1, ?, ?, '2026-11-22 00:00:00')",
+                (f"c{i}", to_hex(h), i, json.dumps([to_hex(p) for p in tree.proof(i)])),
+            )
+    store.migrate()
+    assert _diff(store) == []
+    for i in range(5):
+        assert store.get_credential(f"c{i}").merkle_proof == tuple(to_hex(p) for p in tree.proof(i))
+    _revision(store, "0001", down=True)
+    with store.engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT id, merkle_proof FROM credentials ORDER BY id").all()
+    assert [(cid, json.loads(proof)) for cid, proof in rows] == [
+        (f"c{i}", [to_hex(p) for p in tree.proof(i)]) for i in range(5)
+    ]
+    store.close()
