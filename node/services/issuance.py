@@ -52,6 +52,9 @@ from node.store import ApiKeyRole, Credential, CredentialStatus, Issuer, IssuerS
 
 log = logging.getLogger(__name__)
 
+_document_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""A document as the outbox stores it: compact JSON, non-ASCII characters as they are (the store's own form)."""
+
 MAX_BULK = 10_000
 """Most credentials one submission (JSON bulk or CSV file) may carry."""
 
@@ -417,7 +420,9 @@ class IssuanceService:
                     type_name=credential_type.name,
                     type_version=str(credential_type.version),
                     credential_hash=document["proof"]["credentialHash"],
-                    document=document,
+                    # as text at once: holding a bulk's 10,000 documents as dicts until the insert cost about a
+                    # sixth of the accept time (cyclic GC passes over them, a second walk over them gone cold)
+                    document=_document_text(document),
                     client_ref=item.client_ref,
                 )
             )

@@ -142,6 +142,18 @@ def test_submit_builds_sealed_documents_for_the_issuer_and_writes_them_all(
     assert json.loads(first.document)["id"] != document["id"]
 
 
+def test_the_outbox_holds_each_document_as_compact_json_with_its_characters_as_given(
+    node: Node, service: IssuanceService
+) -> None:
+    principal = principal_of(node)
+    named = subject(0)
+    named["learner"]["name"] = "Zoë Nkosi-Müller"
+    [accepted] = service.submit(principal, [item(0, subject=named)])
+    stored = node.store.get_credential(accepted.id).document
+    assert "Zoë Nkosi-Müller" in stored
+    assert stored == json.dumps(json.loads(stored), ensure_ascii=False, separators=(",", ":"))
+
+
 def test_submit_is_all_or_nothing(node: Node, service: IssuanceService) -> None:
     principal = principal_of(node)
     with pytest.raises(SubmissionInvalidError) as caught:
