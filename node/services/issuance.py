@@ -259,23 +259,34 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 def _known_type_names() -> list[str]:
-    return sorted({t.name for t in known_types()})
+    return sorted(_types_by_name())
+
+
+@cache
+def _types_by_name() -> dict[str, dict[int, CredentialType]]:
+    """Every known type by name, then by version (newest last)."""
+    by_name: dict[str, dict[int, CredentialType]] = {}
+    for credential_type in known_types():
+        by_name.setdefault(credential_type.name, {})[credential_type.version] = credential_type
+    return by_name
 
 
 def _resolve_type(item: IssueItem, index: int) -> tuple[CredentialType | None, list[Problem]]:
     """The item's credential type, or the problem naming why there is none (never quoting an unknown name)."""
-    names = _known_type_names()
     if not item.type_name:
+        names = _known_type_names()
         return None, [
             Problem(index, "/type", "required", f"is required: name the credential type ({', '.join(names)})")
         ]
-    versions = sorted(t.version for t in known_types() if t.name == item.type_name)
-    if not versions:
+    by_version = _types_by_name().get(item.type_name)
+    if not by_version:
+        names = _known_type_names()
         return None, [
             Problem(index, "/type", "enum", f"is not a known credential type; use one of: {', '.join(names)}")
         ]
+    versions = sorted(by_version)
     version = item.version if item.version is not None else versions[-1]
-    found = next((t for t in known_types() if t.name == item.type_name and t.version == version), None)
+    found = by_version.get(version)
     if found is None:
         return None, [
             Problem(
