@@ -17,7 +17,7 @@ from node.credentials.merkle import leaf_hash, proof_from_nodes
 from node.errors import BatchStateError, ConflictError, NotFoundError, ValidationFailedError
 from node.store._base import IN_CHUNK, StoreBase
 from node.store.coltypes import utcnow
-from node.store.models import BatchRow, CredentialRow, IssuerRow
+from node.store.models import BatchRow, CredentialDocumentRow, CredentialRow, IssuerRow
 from node.store.records import (
     Batch,
     BatchStatus,
@@ -28,6 +28,7 @@ from node.store.records import (
 )
 
 _CREDENTIALS: Table = CredentialRow.__table__  # type: ignore[assignment]
+_DOCUMENTS: Table = CredentialDocumentRow.__table__  # type: ignore[assignment]
 _T = TypeVar("_T")
 
 _SIGNABLE = (BatchStatus.BUILT, BatchStatus.SIGNED, BatchStatus.SENT)
@@ -37,14 +38,14 @@ _FAILABLE = (BatchStatus.BUILDING, BatchStatus.BUILT, BatchStatus.SIGNED, BatchS
 _RESETTABLE = (BatchStatus.SIGNED, BatchStatus.SENT, BatchStatus.CONFIRMED, BatchStatus.FAILED)
 
 
-def _credential(row: CredentialRow, trees: Mapping[int, bytes]) -> Credential:
+def _credential(row: CredentialRow, document: str, trees: Mapping[int, bytes]) -> Credential:
     return Credential(
         id=row.id,
         issuer_id=row.issuer_id,
         type_name=row.type_name,
         type_version=row.type_version,
         credential_hash=row.credential_hash,
-        document=row.document,
+        document=document,
         status=CredentialStatus(row.status),
         batch_id=row.batch_id,
         merkle_proof=_proof(row, trees),
@@ -132,6 +133,7 @@ class OutboxRepository(StoreBase):
                 known.update({ref: cid for ref, cid in found if ref is not None})
             ids: list[str] = []
             rows: list[dict[str, Any]] = []
+            documents: list[dict[str, Any]] = []
             for item in items:
                 if item.client_ref is not None and item.client_ref in known:
                     ids.append(known[item.client_ref])
@@ -147,15 +149,16 @@ class OutboxRepository(StoreBase):
                         "type_name": item.type_name,
                         "type_version": item.type_version,
                         "credential_hash": item.credential_hash,
-                        "document": _document_text(item.document),
                         "status": CredentialStatus.PENDING.value,
                         "client_ref": item.client_ref,
                         "created_at": now,
                     }
                 )
+                documents.append({"credential_id": credential_id, "document": _document_text(item.document)})
             if rows:
                 try:
                     session.execute(insert(_CREDENTIALS), rows)
+                    session.execute(insert(_DOCUMENTS), documents)
                 except IntegrityError as exc:  # a concurrent request with the same client_ref won the race
                     raise ConflictError(
                         "a credential with the same client_ref was written concurrently; retry the request"
@@ -168,7 +171,8 @@ class OutboxRepository(StoreBase):
             row = session.get(CredentialRow, credential_id)
             if row is None or (issuer_id is not None and row.issuer_id != issuer_id):
                 raise NotFoundError(f"credential {credential_id} not found; check the id the node returned")
-            return _credential(row, _trees(session, [row]))
+            document = session.get_one(CredentialDocumentRow, credential_id).document
+            return _credential(row, document, _trees(session, [row]))
 
     def list_credentials(
         self,
@@ -191,16 +195,17 @@ class OutboxRepository(StoreBase):
         if credential_hash is not None:
             conditions.append(CredentialRow.credential_hash == credential_hash)
         query = (
-            select(CredentialRow)
+            select(CredentialRow, CredentialDocumentRow.document)
+            .join(CredentialDocumentRow, CredentialDocumentRow.credential_id == CredentialRow.id)
             .where(*conditions)
             .order_by(CredentialRow.created_at, CredentialRow.id)
             .limit(limit)
             .offset(offset)
         )
         with self._read() as session:
-            rows = list(session.scalars(query))
-            trees = _trees(session, rows)
-            return [_credential(row, trees) for row in rows]
+            rows = [(row, document) for row, document in session.execute(query)]
+            trees = _trees(session, [row for row, _ in rows])
+            return [_credential(row, document, trees) for row, document in rows]
 
     def pending_issuers(self) -> list[int]:
         """Issuers with at least one pending credential (one index probe per issuer, however many are pending)."""

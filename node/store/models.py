@@ -113,13 +113,22 @@ class CredentialRow(Base):
     type_name: Mapped[str] = mapped_column(String(200))
     type_version: Mapped[str] = mapped_column(String(50))
     credential_hash: Mapped[str] = mapped_column(String(HEX32), index=True)
-    document: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     batch_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("batches.id"), index=True)
     failure_reason: Mapped[str | None] = mapped_column(Text)
     client_ref: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     anchored_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CredentialDocumentRow(Base):
+    """The sealed document of a credential, apart from its outbox row: batching and confirming rewrite the narrow
+    outbox rows (status, batch), never the kilobytes of the document."""
+
+    __tablename__ = "credential_documents"
+
+    credential_id: Mapped[str] = mapped_column(String(36), ForeignKey("credentials.id"), primary_key=True)
+    document: Mapped[str] = mapped_column(Text)
 
 
 class NonceRow(Base):

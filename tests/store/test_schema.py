@@ -39,6 +39,7 @@ def test_migrate_creates_schema_matching_models(db_path: Path) -> None:
         "issuers",
         "api_keys",
         "credentials",
+        "credential_documents",
         "batches",
         "nonces",
         "events",
@@ -121,8 +122,9 @@ def _revision(store: Store, revision: str, *, down: bool = False) -> None:
 
 
 def test_upgrading_a_store_with_per_credential_proofs_keeps_every_proof(db_path: Path) -> None:
-    """0001 stored a proof per credential; 0002 stores each batch's tree once. A store built by 0001 upgrades with
-    every credential's proof intact (read back from the tree), and downgrades with the proofs written back."""
+    """0001 stored a proof and the document in each credential's row; 0002 stores each batch's tree once and the
+    documents apart. A store built by 0001 upgrades with every proof (read back from the tree) and document intact,
+    and downgrades with both written back."""
     from node.credentials.keccak import keccak256, to_hex
     from node.credentials.merkle import MerkleTree
 
@@ -144,17 +146,19 @@ def test_upgrading_a_store_with_per_credential_proofs_keeps_every_proof(db_path:
             connection.exec_driver_sql(
                 "INSERT INTO credentials (id, issuer_id, type_name, type_version, credential_hash, document, status, "
                 "batch_id, leaf_index, merkle_proof, created_at) "
-                "VALUES (?, 7, 'T', '1', ?, '{}', 'batched', 1, ?, ?, '2026-11-22 00:00:00')",
-                (f"c{i}", to_hex(h), i, json.dumps([to_hex(p) for p in tree.proof(i)])),
+                "VALUES (?, 7, 'T', '1', ?, ?, 'batched', 1, ?, ?, '2026-11-22 00:00:00')",
+                (f"c{i}", to_hex(h), json.dumps({"n": i}), i, json.dumps([to_hex(p) for p in tree.proof(i)])),
             )
     store.migrate()
     assert _diff(store) == []
     for i in range(5):
-        assert store.get_credential(f"c{i}").merkle_proof == tuple(to_hex(p) for p in tree.proof(i))
+        credential = store.get_credential(f"c{i}")
+        assert credential.merkle_proof == tuple(to_hex(p) for p in tree.proof(i))
+        assert json.loads(credential.document) == {"n": i}
     _revision(store, "0001", down=True)
     with store.engine.connect() as connection:
-        rows = connection.exec_driver_sql("SELECT id, merkle_proof FROM credentials ORDER BY id").all()
-    assert [(cid, json.loads(proof)) for cid, proof in rows] == [
-        (f"c{i}", [to_hex(p) for p in tree.proof(i)]) for i in range(5)
+        rows = connection.exec_driver_sql("SELECT id, merkle_proof, document FROM credentials ORDER BY id").all()
+    assert [(cid, json.loads(proof), json.loads(document)) for cid, proof, document in rows] == [
+        (f"c{i}", [to_hex(p) for p in tree.proof(i)], {"n": i}) for i in range(5)
     ]
     store.close()

@@ -1,15 +1,16 @@
-"""Batch-level Merkle trees: a batch stores its tree once; credentials no longer store a proof each.
+"""A lean outbox: batches store their Merkle tree once, documents live apart from the outbox rows.
 
 Building a batch used to write every member's leaf index and proof (one UPDATE per credential); it now writes one
 row. Existing batches get their tree rebuilt from their members' credential hashes (the tree sorts its leaves, so
-the root is the one already anchored: checked). An offline (``--sql``) script carries no backfill: upgrade a
-database that already holds batches online (``credreg`` does, at start). The index on ``credentials.status`` alone
-goes too: every status change paid for it, and the outbox index (issuer, status, created) serves the queries.
+the root is the one already anchored: checked). Claiming and confirming a batch rewrite its members' outbox rows;
+with the sealed documents (kilobytes each) in ``credential_documents`` instead, those rows stay a few hundred bytes.
+The index on ``credentials.status`` alone goes too: every status change paid for it, and the outbox index (issuer,
+status, created) serves the queries. An offline (``--sql``) script carries no tree backfill: upgrade a database
+that already holds batches online (``credreg`` does, at start).
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 03:30:00
-"""
+Create Date: 2026-11-22 03:30:00"""
 
 from __future__ import annotations
 
@@ -57,6 +58,17 @@ def upgrade() -> None:
     op.drop_index(op.f("ix_credentials_status"), table_name="credentials")
     op.drop_column("credentials", "merkle_proof")
     op.drop_column("credentials", "leaf_index")
+    op.create_table(
+        "credential_documents",
+        sa.Column("credential_id", sa.String(length=36), nullable=False),
+        sa.Column("document", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["credential_id"], ["credentials.id"], name=op.f("fk_credential_documents_credential_id_credentials")
+        ),
+        sa.PrimaryKeyConstraint("credential_id", name=op.f("pk_credential_documents")),
+    )
+    op.execute("INSERT INTO credential_documents (credential_id, document) SELECT id, document FROM credentials")
+    op.drop_column("credentials", "document")
 
 
 def _backfill_trees(connection: sa.Connection) -> None:
@@ -75,6 +87,14 @@ def _backfill_trees(connection: sa.Connection) -> None:
 
 
 def downgrade() -> None:
+    op.add_column("credentials", sa.Column("document", sa.Text(), nullable=True))
+    op.execute(
+        "UPDATE credentials SET document = "
+        "(SELECT document FROM credential_documents WHERE credential_documents.credential_id = credentials.id)"
+    )
+    op.drop_table("credential_documents")
+    with op.batch_alter_table("credentials") as batch:  # nothing references credentials now: a copy is safe
+        batch.alter_column("document", existing_type=sa.Text(), nullable=False)
     op.add_column("credentials", sa.Column("leaf_index", sa.Integer(), nullable=True))
     op.add_column("credentials", sa.Column("merkle_proof", sa.JSON(), nullable=True))
     op.create_index(op.f("ix_credentials_status"), "credentials", ["status"], unique=False)
