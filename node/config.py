@@ -56,7 +56,12 @@ class Settings(BaseSettings):
     )
     batcher_enabled: bool = Field(
         default=True,
-        description="Run the batcher (anchoring) inside the API process; off: run `python -m node.services.batcher`.",
+        description="The API runs the batcher (anchoring); off: run `python -m node.services.batcher` yourself.",
+    )
+    batcher_process: bool = Field(
+        default=True,
+        description="Run the API's batcher as its own child process (started, supervised and stopped by the API), "
+        "so bulk uploads and anchoring do not share one interpreter lock; false: a thread inside the API process.",
     )
 
     indexer_enabled: bool = Field(

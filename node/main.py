@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
@@ -11,6 +13,27 @@ from node.api.errors import install_error_handlers
 from node.api.routes import credentials, events, governance, health, issuers, lifecycle, verify
 from node.config import Settings, get_settings
 from node.runtime import Node
+
+if TYPE_CHECKING:
+    from node.services.batcher import Batcher
+    from node.services.batcher_process import BatcherProcess
+
+log = logging.getLogger(__name__)
+
+
+def _batcher(node: Node) -> Batcher | BatcherProcess | None:
+    """The batcher the settings ask for: a child process (default), a thread, or none."""
+    settings = node.settings
+    if not settings.batcher_enabled:
+        return None
+    from node.services.batcher import Batcher
+    from node.services.batcher_process import BatcherProcess
+
+    if settings.batcher_process:
+        if node.rpc_url is not None:
+            return BatcherProcess(settings, node.rpc_url)
+        log.info("the node's chain is in-process (no RPC URL): the batcher runs as a thread")
+    return Batcher(node)
 
 
 def create_app(settings: Settings | None = None, node: Node | None = None) -> FastAPI:
@@ -20,13 +43,10 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.node = node or Node.open(settings or get_settings())
         owned = node is None  # opened here, so closed here
-        batcher = None
-        if app.state.node.settings.batcher_enabled:
-            from node.services.batcher import Batcher
-
-            batcher = Batcher(app.state.node)
+        batcher = _batcher(app.state.node)
+        if batcher is not None:
             app.state.node.extras["batcher"] = batcher
-            batcher.start()  # recovery and anchoring run in its thread: startup never waits for the chain
+            batcher.start()  # recovery and anchoring run in its thread or process: startup never waits for the chain
         from node.services.indexer import attach_indexer
 
         indexer = attach_indexer(app.state.node)  # the mirror: node.extras["chainview"]; lag for /readyz

@@ -40,10 +40,14 @@ class Node:
     registry: RegistryClient
     extras: dict[str, Any] = field(default_factory=dict)
     """Long-lived services started by the app (batcher, indexer), keyed by name, stopped by close()."""
+    rpc_url: str | None = None
+    """The JSON-RPC endpoint, when the node was opened by URL (a batcher process connects to it too)."""
 
     @classmethod
     def open(cls, settings: Settings, rpc_url: str | None = None, w3: Web3 | None = None) -> Node:
-        w3 = w3 or connect(rpc_url or rpc_url_of(settings), settings.rpc_timeout_s)
+        if w3 is None:
+            rpc_url = rpc_url or rpc_url_of(settings)
+            w3 = connect(rpc_url, settings.rpc_timeout_s)
         manifest = read_manifest(settings.manifest_path)
         if manifest is None:
             raise DeploymentError(
@@ -53,7 +57,7 @@ class Node:
         store = Store.from_settings(settings)
         store.migrate()
         registry = RegistryClient(w3, manifest, settings.artifacts_dir)
-        return cls(settings=settings, w3=w3, manifest=manifest, store=store, registry=registry)
+        return cls(settings=settings, w3=w3, manifest=manifest, store=store, registry=registry, rpc_url=rpc_url)
 
     @cached_property
     def signers(self) -> Signers:

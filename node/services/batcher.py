@@ -1088,6 +1088,27 @@ def revert_reason(batch: Batch, exc: ContractRevertError) -> str:
     )
 
 
+def _stop_at_eof(stop: threading.Event) -> None:
+    """A supervised batcher's stdin ends when the API closes it or dies (even by kill -9): stop then."""
+    sys.stdin.read()
+    stop.set()
+
+
+STATS_INTERVAL_S = 1.0
+"""How often a supervised batcher reports its counters to the API."""
+
+
+def _report(batcher: Batcher) -> bool:
+    """One line of counters for the supervising API; False when nobody reads them any more."""
+    from node.services.batcher_process import stats_line
+
+    try:
+        print(stats_line(batcher.stats()), flush=True)
+    except (BrokenPipeError, ValueError):
+        return False
+    return True
+
+
 def retry_failed(store: Store, batch_ids: Sequence[int] | None = None) -> list[int]:
     """Put failed batches (all, or ``batch_ids``) back to 'built'; a running batcher anchors them again."""
     failed = store.batches_with_status(BatchStatus.FAILED)
@@ -1119,15 +1140,29 @@ def main(argv: Sequence[str] | None = None, *, before_start: Callable[[Node], No
     parser.add_argument(
         "--retry-failed", nargs="*", type=int, metavar="BATCH_ID", help="reset failed batches for anchoring, then exit"
     )
+    parser.add_argument(
+        "--supervised",
+        action="store_true",
+        help="run under the API (node.services.batcher_process): settings as a JSON line on stdin, counters as "
+        "JSON lines on stdout, stop when stdin closes",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings(data_dir=args.data_dir) if args.data_dir else get_settings()
+    stop = threading.Event()
+    if args.supervised:
+        from node.services.batcher_process import settings_from_payload
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the API stops us
+
+        settings = settings_from_payload(sys.stdin.readline())
+        threading.Thread(target=_stop_at_eof, args=(stop,), name="credreg-batcher-stdin", daemon=True).start()
+    else:
+        settings = Settings(data_dir=args.data_dir) if args.data_dir else get_settings()
     try:
         node = Node.open(settings, rpc_url=args.rpc_url)
     except RegistryError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         return 2
-    stop = threading.Event()
     batcher: Batcher | None = None
     try:
         if args.retry_failed is not None:
@@ -1136,14 +1171,20 @@ def main(argv: Sequence[str] | None = None, *, before_start: Callable[[Node], No
             return 0
         if before_start is not None:
             before_start(node)
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        if not args.supervised:
+            signal.signal(signal.SIGINT, lambda *_: stop.set())
         batcher = Batcher(node)
         batcher.start()
         deadline = time.monotonic() + args.timeout if args.timeout else float("inf")
+        next_report = 0.0
         while not stop.wait(0.2):
             if not batcher.running:
                 return 3
+            if args.supervised and time.monotonic() >= next_report:
+                next_report = time.monotonic() + STATS_INTERVAL_S
+                if not _report(batcher):
+                    return 0  # the API is gone
             if args.until_idle and batcher.idle():
                 stats = batcher.stats()
                 print(f"idle: {stats.batches_anchored} batches, {stats.credentials_anchored} credentials anchored")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -13,19 +12,17 @@ import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
 
-from node.chain.client import connect
-from node.chain.deploy import deploy
-from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet
+from node.chain.devnet import DEV_PRIVATE_KEYS
 from node.chain.registry import Validity, type_id
 from node.chain.txmanager import Call, TxManager, TxState
-from node.config import Settings
 from node.credentials.keccak import to_hex
 from node.credentials.merkle import leaf_hash
 from node.errors import BatchStateError
 from node.main import create_app
 from node.runtime import Node
-from node.services.batcher import Batcher, record_tree, retry_failed
-from node.services.bootstrap import DemoIssuer, ensure_demo_issuer
+from node.services.batcher import Batcher, BatcherStats, record_tree, retry_failed
+from node.services.batcher_process import BatcherProcess
+from node.services.bootstrap import DemoIssuer
 from node.services.issuance import IssuanceService, IssueItem
 from node.store import Batch, BatchStatus, CredentialStatus, NewCredential
 from tests.drills.chaincheck import (
@@ -42,17 +39,8 @@ from tests.drills.chaincheck import (
 pytestmark = pytest.mark.anvil
 
 
-@pytest.fixture
-def devnode(anvil: Devnet, settings: Settings) -> Iterator[tuple[Node, DemoIssuer]]:
-    """A deployed registry, the demo issuer (anvil dev key 2), and a node on them; batches of 8, 600 ms wait."""
-    settings.batch_max_size = 8
-    settings.batch_max_wait_ms = 600
-    deploy(connect(anvil.url), Account.from_key(DEV_PRIVATE_KEYS[0]), settings.manifest_path, settings.artifacts_dir)
-    node = Node.open(settings, rpc_url=anvil.url)
-    try:
-        yield node, ensure_demo_issuer(node)
-    finally:
-        node.close()
+NOT_YET = BatcherStats(False, False, False, 0, 0, 0, 0, 0, 0, 0, None, None, True)
+"""What a batcher process reports before its first line."""
 
 
 def started(node: Node, **options: Any) -> Batcher:
@@ -260,18 +248,21 @@ def test_refusals_fail_the_batch_with_a_sentence_and_do_not_block_others(devnode
     assert {store.get_batch(b.id).status for b in failed} == {BatchStatus.BUILT}
 
 
-def test_one_batcher_per_data_dir_and_the_app_runs_it(devnode: tuple[Node, DemoIssuer]) -> None:
+@pytest.mark.parametrize("as_process", [True, False], ids=["child-process", "thread"])
+def test_one_batcher_per_data_dir_and_the_app_runs_it(devnode: tuple[Node, DemoIssuer], as_process: bool) -> None:
     node, demo = devnode
     node.settings.batch_max_wait_ms = 100
-    with TestClient(create_app(node.settings, node=node)):
+    node.settings.batcher_process = as_process
+    with TestClient(create_app(node.settings, node=node)) as client:
         batcher = node.extras["batcher"]
-        assert isinstance(batcher, Batcher)
-        wait_for(lambda: batcher.stats().recovered, 10, "the app's batcher to recover")
-        second = started(Node.open(node.settings, rpc_url=node.w3.provider.endpoint_uri))  # type: ignore[attr-defined]
+        assert isinstance(batcher, BatcherProcess if as_process else Batcher)
+        wait_for(lambda: (batcher.stats() or NOT_YET).recovered, 20, "the app's batcher to recover")
+        second = started(Node.open(node.settings, rpc_url=node.rpc_url))
         ids = issue(node.store, demo.issuer_id, 5)
         wait_for(lambda: all_anchored(node.store), 20, "the app's batcher to anchor")
         assert second.stats().standby and not second.stats().recovered
-        assert batcher.stats().credentials_anchored == 5
+        wait_for(lambda: batcher.credentials_anchored == 5, 5, "the counters to reach the app")
+        assert "credreg_batcher_credentials_anchored 5.0" in client.get("/metrics").text
         second.stop()
         second.node.close()
     assert not batcher.running and "batcher" not in node.extras
