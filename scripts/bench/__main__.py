@@ -82,7 +82,12 @@ def main(argv: list[str]) -> int:
         module = importlib.import_module(f"scripts.bench.{name}")
         started = time.perf_counter()
         figures = module.run()
+        sources = data.setdefault("sources", {})
+        for stale in [f for f, section in sources.items() if section == name and f not in figures]:
+            data["figures"].pop(stale, None)  # a figure the section no longer measures
+            del sources[stale]
         data["figures"].update(figures)
+        sources.update(dict.fromkeys(figures, name))
         note = getattr(module, "NOTES", None)
         if note:
             data.setdefault("notes", {})[name] = note
