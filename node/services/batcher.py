@@ -1148,6 +1148,7 @@ def main(argv: Sequence[str] | None = None, *, before_start: Callable[[Node], No
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl" at every start is noise
     stop = threading.Event()
     if args.supervised:
         from node.services.batcher_process import settings_from_payload
