@@ -42,6 +42,7 @@ class Signers:
         self._node = node
         self._lock = threading.Lock()
         self._managers: dict[str, TxManager] = {}
+        self._keys: dict[tuple[str, int, int], LocalAccount] = {}  # (keystore path, mtime, size) -> decrypted key
 
     @property
     def on_devnet(self) -> bool:
@@ -49,7 +50,7 @@ class Signers:
 
     def account_for(self, address: str, keystore_path: str | None = None) -> LocalAccount:
         if keystore_path:
-            return load_key(Path(keystore_path), passphrase_from(self._node.settings))
+            return self._keystore_account(Path(keystore_path))
         dev = _dev_accounts().get(address.lower())
         if dev is not None and self.on_devnet:
             return dev
@@ -57,6 +58,23 @@ class Signers:
             f"no key for {address}: register the issuer with a keystore (`credreg keys new`) and set "
             "CREDREG_KEYSTORE_PASSPHRASE or CREDREG_KEYSTORE_PASSPHRASE_FILE."
         )
+
+    def _keystore_account(self, path: Path) -> LocalAccount:
+        """The key in ``path``, decrypted once per process (scrypt takes most of a second; its TxManager holds the
+        key in memory anyway). A keystore file that changes (a rotation) is decrypted again."""
+        try:
+            info = path.stat()
+        except OSError:
+            return load_key(path, passphrase_from(self._node.settings))  # raises the friendly error
+        cache_key = (str(path.resolve()), info.st_mtime_ns, info.st_size)
+        with self._lock:
+            account = self._keys.get(cache_key)
+        if account is None:
+            account = load_key(path, passphrase_from(self._node.settings))
+            with self._lock:
+                self._keys = {k: v for k, v in self._keys.items() if k[0] != cache_key[0]}
+                self._keys[cache_key] = account
+        return account
 
     def governor(self) -> LocalAccount:
         settings = self._node.settings
