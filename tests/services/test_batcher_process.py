@@ -7,12 +7,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from node.config import Settings
+from node.main import create_app
 from node.runtime import Node
 from node.services.batcher import Batcher, BatcherStats
 from node.services.batcher_process import (
@@ -23,7 +26,7 @@ from node.services.batcher_process import (
     stats_line,
 )
 from node.services.bootstrap import DemoIssuer
-from tests.drills.chaincheck import all_anchored, assert_exactly_once, issue, wait_for
+from tests.drills.chaincheck import all_anchored, assert_exactly_once, assert_no_nonce_gap, issue, wait_for
 
 
 def _alive(pid: int) -> bool:
@@ -113,3 +116,28 @@ def test_the_batcher_process_does_not_outlive_a_killed_api(devnode: tuple[Node, 
     wait_for(lambda: successor.stats().recovered, 20, "the successor to take the lock and recover")
     assert not successor.stats().standby
     assert_exactly_once(node, ids)
+
+
+@anvil
+def test_the_api_and_its_batcher_process_sign_with_one_issuer_key_without_clashing(
+    devnode: tuple[Node, DemoIssuer],
+) -> None:
+    """The child anchors with the issuer's key while the API process revokes with the same key: the store hands
+    out the nonces to both, so neither fails and the chain shows no gap."""
+    node, demo = devnode
+    node.settings.batch_max_wait_ms = 100
+    with TestClient(create_app(node.settings, node=node)) as client:
+        assert isinstance(node.extras["batcher"], BatcherProcess)
+        first = issue(node.store, demo.issuer_id, 8)
+        wait_for(lambda: all_anchored(node.store), 30, "the first batch")
+        later: list[str] = []
+        more = threading.Thread(target=lambda: later.extend(issue(node.store, demo.issuer_id, 48, chunk=8)))
+        more.start()
+        headers = {"Authorization": f"Bearer {demo.api_key}"}
+        for cid in first[:4]:
+            r = client.post(f"/v1/credentials/{cid}/revoke", json={"reasonCode": 2}, headers=headers)
+            assert r.status_code in (200, 202), r.text
+        more.join()
+        wait_for(lambda: all_anchored(node.store), 60, "the later batches")
+    assert_exactly_once(node, first + later)
+    assert assert_no_nonce_gap(node, demo.signer) >= 1 + 6 + 4
