@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from node.api.auth import get_principal, require_admin, require_governor, require_issuer, require_issuer_reader
 from node.runtime import Node
@@ -108,3 +108,12 @@ async def get_status_service(
 
 
 StatusDep = Annotated[StatusService, Depends(get_status_service)]
+
+CredentialId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=100,
+        description="The id the node returned on issue, or the credential's own `urn:uuid:` id (the same uuid).",
+    ),
+]

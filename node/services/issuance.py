@@ -435,6 +435,7 @@ class IssuanceService:
                     # sixth of the accept time (cyclic GC passes over them, a second walk over them gone cold)
                     document=_document_text(document),
                     client_ref=item.client_ref,
+                    id=str(document["id"]).removeprefix("urn:uuid:"),
                 )
             )
         if problems:

@@ -138,7 +138,7 @@ class OutboxRepository(StoreBase):
                 if item.client_ref is not None and item.client_ref in known:
                     ids.append(known[item.client_ref])
                     continue
-                credential_id = str(uuid.uuid4())
+                credential_id = item.id or str(uuid.uuid4())
                 if item.client_ref is not None:
                     known[item.client_ref] = credential_id
                 ids.append(credential_id)
@@ -161,12 +161,14 @@ class OutboxRepository(StoreBase):
                     session.execute(insert(_DOCUMENTS), documents)
                 except IntegrityError as exc:  # a concurrent request with the same client_ref won the race
                     raise ConflictError(
-                        "a credential with the same client_ref was written concurrently; retry the request"
+                        "a credential with the same client_ref (or id) was written concurrently; retry the request"
                     ) from exc
             return ids
 
     def get_credential(self, credential_id: str, issuer_id: int | None = None) -> Credential:
-        """One credential; with ``issuer_id``, another issuer's credential is reported as not found."""
+        """One credential, by its id or its document's ``urn:uuid:`` id; with ``issuer_id``, another issuer's
+        credential is reported as not found."""
+        credential_id = credential_id.removeprefix("urn:uuid:")
         with self._read() as session:
             row = session.get(CredentialRow, credential_id)
             if row is None or (issuer_id is not None and row.issuer_id != issuer_id):

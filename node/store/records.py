@@ -81,6 +81,9 @@ class NewCredential:
     credential_hash: str
     document: Mapping[str, Any] | str
     client_ref: str | None = None
+    id: str | None = None
+    """The credential's id: the uuid of its document's ``urn:uuid:`` id, so issuer and holder name it alike (a
+    fresh uuid when not given)."""
 
 
 @dataclass(frozen=True, slots=True)

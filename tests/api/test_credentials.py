@@ -378,6 +378,9 @@ def test_after_anchoring_get_returns_a_bundle_that_verifies(
         assert bundle["proof"]["credentialHash"] == body["credentialHash"]
         result = verify_integrity(bundle)
         assert result.ok, result.message
+        assert bundle["id"] == f"urn:uuid:{credential_id}"  # the holder's id is the issuer's id
+        by_urn = client.get(f"/v1/credentials/{bundle['id']}", headers=issuer.headers)
+        assert by_urn.status_code == 200 and by_urn.json()["id"] == credential_id
     listed = client.get("/v1/credentials?status=anchored", headers=issuer.headers).json()
     assert listed["total"] == 5
     assert client.get("/v1/credentials?status=pending", headers=issuer.headers).json()["items"] == []

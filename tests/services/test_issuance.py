@@ -140,6 +140,9 @@ def test_submit_builds_sealed_documents_for_the_issuer_and_writes_them_all(
     assert document["proof"]["credentialHash"] == second.credential_hash
     assert verify_integrity(document, require_anchor=False).ok
     assert json.loads(first.document)["id"] != document["id"]
+    # one id for issuer and holder: the API's id is the uuid of the document's urn:uuid id, and either finds it
+    assert document["id"] == f"urn:uuid:{second.id}"
+    assert node.store.get_credential(document["id"], issuer.id).id == second.id
 
 
 def test_the_outbox_holds_each_document_as_compact_json_with_its_characters_as_given(

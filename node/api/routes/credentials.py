@@ -17,7 +17,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from node.api.deps import IssuanceDep, IssuerDep, IssuerReaderDep
+from node.api.deps import CredentialId, IssuanceDep, IssuerDep, IssuerReaderDep
 from node.api.errors import ErrorBody
 from node.services.issuance import (
     CLIENT_REF_MAX,
@@ -523,7 +523,7 @@ def issue_csv(
     summary="A credential's status, and its bundle once anchored",
     responses={401: E401, 403: E403, 404: E404},
 )
-def get_credential(credential_id: str, principal: IssuerReaderDep, service: IssuanceDep) -> CredentialOut:
+def get_credential(credential_id: CredentialId, principal: IssuerReaderDep, service: IssuanceDep) -> CredentialOut:
     """pending → batched → anchored (with the holder's bundle), or failed with the reason. Only the issuer's own
     credentials are visible; another issuer's id answers 404."""
     return CredentialOut.of_view(service.get(principal, credential_id))

@@ -12,14 +12,13 @@ from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from node.api.deps import LifecycleDep, PrincipalDep
+from node.api.deps import CredentialId, LifecycleDep, PrincipalDep
 from node.api.errors import ErrorBody
 from node.services.lifecycle import Actor, LifecycleAction, LifecycleResult, ReasonCode, reason_table
 
 router = APIRouter(prefix="/v1", tags=["lifecycle"])
 
 
-CredentialId = Annotated[str, Path(min_length=1, max_length=100, description="The id the node returned on issue.")]
 BatchId = Annotated[int, Path(ge=1, le=2**62, description="The batch id (GET /v1/credentials/{id} shows it).")]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
