@@ -1,10 +1,11 @@
 """The batcher: turns the outbox into anchored Merkle roots, exactly once, across crashes, outages and chain resets.
 
-One background thread (started by the app's lifespan, or standalone with ``python -m node.services.batcher``):
+One background loop thread (started by the app's lifespan, in its own child process by default: see
+:mod:`node.services.batcher_process`; or standalone with ``python -m node.services.batcher``):
 
 Closing
-    Per issuer, when ``batch_max_size`` credentials are pending or the oldest has waited ``batch_max_wait_ms``, one
-    batch per pending (credential type, version) is claimed (atomically, so a credential is never in two batches),
+    Per issuer and (credential type, version), when ``batch_max_size`` credentials are pending or the oldest has
+    waited ``batch_max_wait_ms``, a batch is claimed (atomically, so a credential is never in two batches),
     its Merkle tree built and recorded (``building`` -> ``built``).
 Anchoring
     The root goes on chain in one transaction signed by the issuer's key: ``anchorSingle`` for a batch of one (two
@@ -467,25 +468,27 @@ class Batcher:
                 self._issuer_blocked[issuer_id] = time.monotonic() + self.retry_max_s
                 continue  # its key is unusable: leave its credentials pending rather than build batches it cannot sign
             while closed < self.max_batches_per_tick and not self._stop.is_set():
-                count = store.pending_count(issuer_id)
-                age = store.oldest_pending_age(issuer_id)
-                if count == 0 or age is None or (count < max_size and age < max_wait_s):
+                groups = store.pending_groups(issuer_id)
+                due = [g for g in groups if g.pending >= max_size or g.oldest_age_s >= max_wait_s]
+                if not due:
                     break
                 claimed_any = False
-                for type_name, type_version in store.pending_types(issuer_id):
+                for group in due:
+                    if closed >= self.max_batches_per_tick:
+                        break
                     claimed = store.claim_batch(
                         issuer_id,
                         max_size,
-                        type_name=type_name,
-                        type_version=type_version,
-                        credential_type=to_hex(type_id(type_name)),
+                        type_name=group.type_name,
+                        type_version=group.type_version,
+                        credential_type=to_hex(type_id(group.type_name)),
                     )
                     if claimed is None:
                         continue
                     claimed_any = True
                     closed += 1
                     crash_point(AFTER_CLAIM)
-                    batch = self._build(claimed.batch_id, claimed.credential_hashes, type_name)
+                    batch = self._build(claimed.batch_id, claimed.credential_hashes, group.type_name)
                     if batch is not None:
                         self._guard(batch.id, functools.partial(self._anchor, batch))
                     self._collect_outcomes()

@@ -21,6 +21,7 @@ from node.store.records import (
     IssuerStatus,
     NewCredential,
     NewEvent,
+    PendingGroup,
     Principal,
 )
 from node.store.store import Store
@@ -41,6 +42,7 @@ __all__ = [
     "IssuerStatus",
     "NewCredential",
     "NewEvent",
+    "PendingGroup",
     "Principal",
     "Store",
     "alembic_config",

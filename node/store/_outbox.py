@@ -25,6 +25,7 @@ from node.store.records import (
     Credential,
     CredentialStatus,
     NewCredential,
+    PendingGroup,
 )
 
 _CREDENTIALS: Table = CredentialRow.__table__  # type: ignore[assignment]
@@ -218,16 +219,25 @@ class OutboxRepository(StoreBase):
         with self._read() as session:
             return list(session.scalars(query))
 
-    def pending_types(self, issuer_id: int) -> list[tuple[str, str]]:
-        """(type_name, type_version) pairs this issuer has pending credentials of."""
+    def pending_groups(self, issuer_id: int, now: datetime | None = None) -> list[PendingGroup]:
+        """The issuer's pending credentials per (type, version): how many, and how long the oldest has waited."""
         query = (
-            select(CredentialRow.type_name, CredentialRow.type_version)
+            select(
+                CredentialRow.type_name,
+                CredentialRow.type_version,
+                func.count(),
+                func.min(CredentialRow.created_at),
+            )
             .where(CredentialRow.issuer_id == issuer_id, CredentialRow.status == CredentialStatus.PENDING.value)
-            .distinct()
+            .group_by(CredentialRow.type_name, CredentialRow.type_version)
             .order_by(CredentialRow.type_name, CredentialRow.type_version)
         )
+        at = now or utcnow()
         with self._read() as session:
-            return [(name, version) for name, version in session.execute(query)]
+            return [
+                PendingGroup(name, version, count, max(0.0, (at - oldest).total_seconds()))
+                for name, version, count, oldest in session.execute(query)
+            ]
 
     def pending_count(self, issuer_id: int) -> int:
         with self._read() as session:
@@ -239,18 +249,6 @@ class OutboxRepository(StoreBase):
                 )
                 or 0
             )
-
-    def oldest_pending_age(self, issuer_id: int, now: datetime | None = None) -> float | None:
-        """Seconds since this issuer's oldest pending credential was accepted (``None``: nothing pending)."""
-        with self._read() as session:
-            oldest = session.scalar(
-                select(func.min(CredentialRow.created_at)).where(
-                    CredentialRow.issuer_id == issuer_id, CredentialRow.status == CredentialStatus.PENDING.value
-                )
-            )
-        if oldest is None:
-            return None
-        return max(0.0, ((now or utcnow()) - oldest).total_seconds())
 
     def credential_counts(self, issuer_id: int | None = None) -> dict[CredentialStatus, int]:
         """How many credentials are in each status (every status present, zero when none)."""
@@ -277,7 +275,7 @@ class OutboxRepository(StoreBase):
         """Atomically open a batch ('building') and move up to ``limit`` of the issuer's oldest pending
         credentials into it ('batched'). Returns ``None`` (and opens nothing) when none are pending.
 
-        ``type_name``/``type_version`` restrict the claim to one credential type (see :meth:`pending_types`), so a
+        ``type_name``/``type_version`` restrict the claim to one credential type (see :meth:`pending_groups`), so a
         batch can be anchored under one on-chain ``credential_type`` (stored on the batch when given).
         Safe against concurrent claimers: a credential is only taken while still pending, in the same statement.
         Three statements whatever the batch size (the members' hashes come back as one aggregated value), so a

@@ -106,6 +106,16 @@ class Credential:
     anchored_at: datetime | None
 
 
+class PendingGroup(NamedTuple):
+    """An issuer's pending credentials of one type and version (the batcher closes a batch per group)."""
+
+    type_name: str
+    type_version: str
+    pending: int
+    oldest_age_s: float
+    """Seconds since the oldest of them was accepted."""
+
+
 class ClaimedBatch(NamedTuple):
     """What :meth:`Store.claim_batch` hands the batcher; unpacks as ``(batch_id, credential_hashes)``."""
 

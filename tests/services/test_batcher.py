@@ -119,6 +119,25 @@ def test_types_are_batched_apart_and_a_batch_of_one_uses_anchor_single(devnode: 
     assert_no_nonce_gap(node, demo.signer)
 
 
+def test_a_busy_type_does_not_close_a_quiet_types_batch_early(devnode: tuple[Node, DemoIssuer]) -> None:
+    """The size trigger counts per type: 16 formal qualifications fill two batches at once, while the one
+    micro-credential beside them waits its window for company instead of going out alone at once."""
+    node, demo = devnode
+    node.settings.batch_max_wait_ms = 1500
+    batcher = started(node)
+    ids = issue(node.store, demo.issuer_id, 1, "micro-credential") + issue(node.store, demo.issuer_id, 16)
+    wait_for(batcher.idle, 30, "all anchored")
+    waited = {}
+    for batch in node.store.batches_with_status():
+        members = node.store.list_credentials(batch_id=batch.id, limit=100)
+        waited[batch.id] = (_type_of(node, batch), batch.leaf_count, (batch.created_at - members[0].created_at))
+    formal = [w for t, n, w in waited.values() if t == "formal-qualification"]
+    [(micro_size, micro_wait)] = [(n, w) for t, n, w in waited.values() if t == "micro-credential"]
+    assert len(formal) == 2 and all(w.total_seconds() < 1.5 for w in formal), "full batches close at once"
+    assert micro_size == 1 and micro_wait.total_seconds() >= 1.5, "the lone micro-credential waits its window"
+    assert_exactly_once(node, ids)
+
+
 def _b(value: str | None) -> bytes:
     assert value is not None
     return bytes.fromhex(value.removeprefix("0x"))

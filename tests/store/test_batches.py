@@ -249,9 +249,9 @@ def test_claim_restricted_to_one_credential_type(store: Store) -> None:
             )
         ],
     )
-    assert store.pending_types(ISSUER) == [("NationalCertificate", "1.0"), ("ShortCourse", "2")]
+    assert [g[:2] for g in store.pending_groups(ISSUER)] == [("NationalCertificate", "1.0"), ("ShortCourse", "2")]
     claimed = store.claim_batch(ISSUER, 10, type_name="ShortCourse", type_version="2", credential_type=CTYPE)
     assert claimed is not None
     assert claimed.credential_hashes == [other_type.credential_hash]
     assert store.get_batch(claimed.batch_id).credential_type == CTYPE
-    assert store.pending_types(ISSUER) == [("NationalCertificate", "1.0")]
+    assert [g[:2] for g in store.pending_groups(ISSUER)] == [("NationalCertificate", "1.0")]

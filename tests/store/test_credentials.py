@@ -72,19 +72,23 @@ def test_document_given_as_text_is_stored_verbatim(store: Store) -> None:
 
 def test_pending_bookkeeping(store: Store) -> None:
     assert store.pending_issuers() == []
-    assert store.oldest_pending_age(ISSUER) is None
+    assert store.pending_groups(ISSUER) == []
     store.add_credentials(ISSUER, [new_credential(i) for i in range(3)])
+    store.add_credentials(ISSUER, [NewCredential("ShortCourse", "2", "0x" + "22" * 32, "{}")])
     store.add_credentials(OTHER_ISSUER, [new_credential(9)])
     assert store.pending_issuers() == [ISSUER, OTHER_ISSUER]
-    assert store.pending_count(ISSUER) == 3
+    assert store.pending_count(ISSUER) == 4
     created = store.list_credentials(ISSUER)[0].created_at
-    assert store.oldest_pending_age(ISSUER, now=created + timedelta(seconds=5)) == pytest.approx(5.0)
-    age = store.oldest_pending_age(ISSUER)
-    assert age is not None
-    assert 0 <= age < 60
+    groups = store.pending_groups(ISSUER, now=created + timedelta(seconds=5))
+    assert [(g.type_name, g.type_version, g.pending) for g in groups] == [
+        ("NationalCertificate", "1.0", 3),
+        ("ShortCourse", "2", 1),
+    ]
+    assert groups[0].oldest_age_s == pytest.approx(5.0)
+    assert all(0 <= g.oldest_age_s < 60 for g in store.pending_groups(ISSUER))
     counts = store.credential_counts()
     assert counts == {
-        CredentialStatus.PENDING: 4,
+        CredentialStatus.PENDING: 5,
         CredentialStatus.BATCHED: 0,
         CredentialStatus.ANCHORED: 0,
         CredentialStatus.FAILED: 0,
