@@ -45,6 +45,12 @@ class Settings(BaseSettings):
 
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; unset means SQLite in data_dir.")
 
+    max_request_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body the API reads; larger ones get 413 before they are read into memory.",
+    )
+
     batch_max_size: int = Field(default=1024, ge=1, le=65536)
     batch_max_wait_ms: int = Field(default=2000, ge=10)
     confirmations: int = Field(

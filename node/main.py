@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from node.api.errors import install_error_handlers
+from node.api.limits import BodySizeLimit
 from node.api.routes import credentials, events, governance, health, issuers, lifecycle, verify
 from node.config import Settings, get_settings
 from node.runtime import Node
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    limit = (settings or (node.settings if node is not None else None) or get_settings()).max_request_bytes
+    app.add_middleware(BodySizeLimit, max_bytes=limit)
     app.include_router(health.router)
     app.include_router(lifecycle.router)
     app.include_router(issuers.router)
