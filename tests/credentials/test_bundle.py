@@ -10,8 +10,7 @@ import pytest
 from node.credentials.bundle import AnchorInfo, attach_anchor, batch_tree, dumps_bundle, loads_bundle, make_bundles
 from node.credentials.document import build_document, verify_integrity
 from node.credentials.errors import BundleFormatError
-
-from .conftest import VALID
+from tests.samples import VALID
 
 ANCHOR = AnchorInfo(472_019, "0x" + "ab" * 20, bytes(range(32)), 99)
 

@@ -29,8 +29,7 @@ from node.credentials.hashing import flatten, split_pointer
 from node.credentials.keccak import to_hex
 from node.credentials.merkle import verify
 from node.credentials.proof import PROOF_TYPE
-
-from .conftest import VALID
+from tests.samples import VALID
 
 ISSUER = "did:web:uni.example.ac.za"
 ANCHOR = AnchorInfo(472_019, "0x" + "ab" * 20, bytes(range(32)), 1234)

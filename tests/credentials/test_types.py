@@ -25,8 +25,7 @@ from node.credentials.types import (
     validate_subject,
 )
 from node.errors import ValidationFailedError
-
-from .conftest import VALID, luhn_digit, wrong_check_digit, za_id
+from tests.samples import VALID, luhn_digit, wrong_check_digit, za_id
 
 
 def errors_for(name: str, subject: Any) -> dict[str, FieldError]:

@@ -23,27 +23,12 @@ from node.credentials.merkle import verify
 from node.credentials.types import get_type
 from node.runtime import Node
 from node.store import BatchStatus, CredentialStatus, NewCredential, Store
+from tests.samples import VALID
 
 ANCHORED_TOPIC = "0x" + keccak(text="CredentialAnchored(bytes32)").hex()
 DEMO_ISSUER_DID = "did:web:demo-university.credreg.test"
 
-LEARNER: dict[str, Any] = {"name": "Thandiwe Nkosi", "identity": {"type": "za-id", "number": "9002145123086"}}
-SUBJECTS: dict[str, dict[str, Any]] = {
-    "formal-qualification": {
-        "learner": LEARNER,
-        "qualification": {"id": "94738", "title": "Bachelor of Commerce", "nqfLevel": 7, "credits": 360},
-        "institution": "University of Example",
-        "awardDate": "2025-04-12",
-    },
-    "micro-credential": {
-        "learner": {"name": "Jan de Wet", "identity": {"type": "passport", "number": "M12345678", "country": "NAM"}},
-        "title": "Solar PV installation basics",
-        "provider": "Example Skills Academy",
-        "hours": 40,
-        "competencies": ["Size a small PV system", "Install panels safely"],
-        "awardDate": "2025-09-30",
-    },
-}
+SUBJECTS: dict[str, dict[str, Any]] = {name: VALID[name] for name in ("formal-qualification", "micro-credential")}
 
 
 def new_credentials(n: int, type_name: str = "formal-qualification", subject: Mapping[str, Any] | None = None,
