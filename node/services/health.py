@@ -105,7 +105,12 @@ class NodeCollector(Collector):
         if lag is not None:
             yield GaugeMetricFamily("credreg_indexer_lag_blocks", "Blocks between the chain head and the indexer.", lag)
         batcher = self._node.extras.get("batcher")
-        for attr in ("batches_anchored", "credentials_anchored"):
-            value = getattr(batcher, attr, None) if batcher is not None else None
-            if isinstance(value, int):
+        if batcher is None:
+            return
+        running = getattr(batcher, "running", None)
+        if isinstance(running, bool):
+            yield GaugeMetricFamily("credreg_batcher_running", "Batcher: 1 while it runs (thread or process).", running)
+        for attr in ("batches_anchored", "credentials_anchored", "restarts"):
+            value = getattr(batcher, attr, None)
+            if isinstance(value, int) and not isinstance(value, bool):
                 yield GaugeMetricFamily(f"credreg_batcher_{attr}", f"Batcher: {attr.replace('_', ' ')}.", value)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry, generate_latest
 from pydantic import SecretStr
 
 from node.config import Settings
@@ -26,7 +27,14 @@ from node.services.batcher_process import (
     stats_line,
 )
 from node.services.bootstrap import DemoIssuer
+from node.services.health import NodeCollector
 from tests.drills.chaincheck import all_anchored, assert_exactly_once, assert_no_nonce_gap, issue, wait_for
+
+
+def _registry(node: Node) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    registry.register(NodeCollector(node))
+    return registry
 
 
 def _alive(pid: int) -> bool:
@@ -72,6 +80,8 @@ def test_a_dead_batcher_process_is_started_again_and_nothing_is_lost(devnode: tu
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: batcher.restarts == 1 and batcher.pid not in (None, pid), 20, "a new batcher process")
+    scraped = generate_latest(_registry(node)).decode()
+    assert "credreg_batcher_restarts 1.0" in scraped and "credreg_batcher_running 1.0" in scraped
     later = issue(node.store, demo.issuer_id, 6)
     wait_for(lambda: all_anchored(node.store), 30, "the new batcher process to anchor")
     wait_for(lambda: batcher.credentials_anchored == 11, 5, "the counters of both processes")
