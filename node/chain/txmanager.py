@@ -233,6 +233,10 @@ class NonceStore(Protocol):
         """The next nonce the store would hand out, or None if it never handed one out."""
         ...
 
+    def release_nonce(self, address: str, nonce: int) -> bool:
+        """Take back ``nonce`` if it is the last one handed out (next nonce == nonce + 1); True if it was."""
+        ...
+
 
 class MemoryNonceStore:
     """The default NonceStore: a dict behind a lock (lost on restart; ``resync`` then starts from the chain)."""
@@ -255,6 +259,14 @@ class MemoryNonceStore:
     def get_nonce(self, address: str) -> int | None:
         with self._lock:
             return self._next.get(address.lower())
+
+    def release_nonce(self, address: str, nonce: int) -> bool:
+        key = address.lower()
+        with self._lock:
+            if self._next.get(key) != nonce + 1:
+                return False
+            self._next[key] = nonce
+            return True
 
 
 # --- the manager --------------------------------------------------------------------------------------------------
@@ -498,12 +510,14 @@ class TxManager:
             self._mined = max(self._mined, count)
 
     def _abandon(self, nonce: int) -> None:
-        """A handed-out nonce will not be used: reuse it next, or fill it now if a higher nonce is already out."""
+        """A handed-out nonce will not be used: give it back to the store if it is the last one handed out (by any
+        process sharing the store), else fill it now with a no-op so the nonces above it can be mined."""
         with self._lock:
             if nonce > self._highest:
                 return  # not handed out by this instance (a re-sent transaction): resync owns those
-            if nonce == self._highest and nonce not in self._free:
-                heapq.heappush(self._free, nonce)
+            if self.store.release_nonce(self.address, nonce):
+                if nonce == self._highest:
+                    self._highest -= 1
                 return
         try:
             fill = self._sign(_noop(self.address), nonce, TRANSFER_GAS, self._current_fees(), self.chain_id)

@@ -83,6 +83,16 @@ class ChainRepository(StoreBase):
             else:
                 row.next_nonce = next_nonce
 
+    def release_nonce(self, address: str, nonce: int) -> bool:
+        """Take ``nonce`` back if it is the last one handed out for ``address`` (by any process); True if it was."""
+        key = address.lower()
+        with self._write() as session:
+            row = session.get(NonceRow, key, with_for_update=True)
+            if row is None or row.next_nonce != nonce + 1:
+                return False
+            row.next_nonce = nonce
+            return True
+
     def get_nonce(self, address: str) -> int | None:
         """The next nonce that would be handed out from the store alone (``None``: never used)."""
         with self._read() as session:

@@ -17,6 +17,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
+from web3.exceptions import Web3RPCError
 
 from node.chain.client import connect
 from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet
@@ -265,6 +266,49 @@ def test_refused_transaction_frees_its_nonce(chain: tuple[Devnet, Web3, Contract
         broke.send(signed)
     assert info.value.nonce == signed.nonce
     assert broke.prepare(Call.of(probe.functions.set(1))).nonce == signed.nonce  # reused, no gap
+
+
+def _refuse_next_send(tm: TxManager, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The node refuses ``tm``'s next raw transaction (as it would one priced below the pool's minimum)."""
+    real = tm.w3.eth.send_raw_transaction
+
+    def refuse(raw: Any) -> Any:
+        monkeypatch.setattr(tm.w3.eth, "send_raw_transaction", real)
+        raise Web3RPCError("refused", rpc_response={"error": {"code": -32000, "message": "transaction underpriced"}})
+
+    monkeypatch.setattr(tm.w3.eth, "send_raw_transaction", refuse)
+
+
+def test_a_refused_nonce_leaves_no_gap_for_another_manager_of_the_key(
+    chain: tuple[Devnet, Web3, Contract], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two managers of one key on one nonce store (the API process and its batcher process on the node's database):
+    a nonce refused by the node goes back to the store while it is the last one out, else it is filled at once, so
+    the other manager's transactions above it are mined rather than stuck behind a hole."""
+    devnet, w3, probe = chain
+    shared = MemoryNonceStore()
+    api = manager(connect(devnet.url), 2, nonce_store=shared)  # its own connection, so only its sends are refused
+    batcher = manager(w3, 2, nonce_store=shared)
+
+    first = api.prepare(Call.of(probe.functions.set(1)))
+    _refuse_next_send(api, monkeypatch)
+    with pytest.raises(TransactionRejectedError):
+        api.send(first)
+    reused = batcher.prepare(Call.of(probe.functions.set(2)))
+    assert reused.nonce == first.nonce  # given back: the other manager uses it, no filler needed
+    batcher.send(reused)
+    batcher.wait(reused)
+
+    lower = api.prepare(Call.of(probe.functions.set(3)))
+    higher = batcher.prepare(Call.of(probe.functions.set(4)))
+    assert higher.nonce == lower.nonce + 1
+    _refuse_next_send(api, monkeypatch)
+    with pytest.raises(TransactionRejectedError):
+        api.send(lower)
+    batcher.send(higher)
+    assert batcher.wait(higher, timeout_s=15)["status"] == 1  # not stuck: the refused nonce was filled
+    address = to_checksum_address(batcher.address)
+    assert w3.eth.get_transaction_count(address, "pending") == w3.eth.get_transaction_count(address) == higher.nonce + 1
 
 
 def test_confirmations_wait_for_blocks_on_top(chain: tuple[Devnet, Web3, Contract]) -> None:

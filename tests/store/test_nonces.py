@@ -50,3 +50,12 @@ def test_reservations_are_unique_and_gapless_under_concurrency(store: Store, db_
         assert len(set(result)) == len(result)
     for s in stores[3:]:
         s.close()
+
+
+def test_only_the_last_nonce_handed_out_can_be_given_back(store: Store) -> None:
+    assert not store.release_nonce(ADDRESS, 0)  # nothing handed out yet
+    assert [store.next_nonce(ADDRESS, 0) for _ in range(3)] == [0, 1, 2]
+    assert not store.release_nonce(ADDRESS, 1)  # 2 is out above it: 1 must be filled, not handed out again
+    assert store.release_nonce(ADDRESS, 2)
+    assert not store.release_nonce(ADDRESS, 2)  # once
+    assert store.next_nonce(ADDRESS, 0) == 2
