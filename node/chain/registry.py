@@ -22,7 +22,13 @@ from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
-from web3.exceptions import BlockNotFound, ProviderConnectionError, RequestTimedOut, TransactionNotFound
+from web3.exceptions import (
+    BlockNotFound,
+    ProviderConnectionError,
+    RequestTimedOut,
+    TransactionNotFound,
+    Web3RPCError,
+)
 from web3.logs import DISCARD
 from web3.types import BlockIdentifier, TxReceipt
 
@@ -418,32 +424,66 @@ class RegistryClient:
         fn: ContractFunction = self.registry.functions.anchorSingle(root, type_index)
         return fn
 
-    def anchor_logs(self, root: bytes) -> list[AnchorLog]:
-        """Every CredentialAnchored log of ``root`` since the deployment (one at most on a consistent chain)."""
+    def anchor_logs(self, root: bytes, anchored_at: int | None = None, max_range: int = 2000) -> list[AnchorLog]:
+        """The CredentialAnchored log of ``root`` (one at most on a consistent chain; empty if none is found).
+
+        Nodes cap eth_getLogs ranges (Besu: 5,000 blocks by default), so the search never asks for more than
+        ``max_range`` blocks at once (and halves that while the node refuses). With ``anchored_at`` (the record's
+        timestamp) it reads only the blocks with that timestamp, found by binary search over block headers; without
+        it (or if those blocks do not hold it), it walks back from the head to the deployment block and stops at the
+        first range holding the log.
+        """
         event = self.registry.events.CredentialAnchored
 
+        def logs_in(first: int, last: int) -> list[Any]:
+            return list(event.get_logs(from_block=first, to_block=last, argument_filters={"root": root}))
+
         def fetch() -> list[AnchorLog]:
-            found: list[AnchorLog] = []
-            logs = event.get_logs(from_block=self.manifest.deploy_block, argument_filters={"root": root})
-            for entry in logs:
-                tx_hash = "0x" + bytes(entry["transactionHash"]).hex()
-                try:
-                    tx = self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
-                except TransactionNotFound:
-                    continue  # reorganised away between the two calls
-                found.append(
-                    AnchorLog(
-                        root=bytes(entry["args"]["root"]),
-                        tx_hash=tx_hash,
-                        block_number=int(entry["blockNumber"]),
-                        block_hash="0x" + bytes(entry["blockHash"]).hex(),
-                        sender=str(tx["from"]),
-                        nonce=int(tx["nonce"]),
-                    )
-                )
-            return found
+            head = int(self.w3.eth.block_number)
+            floor = self.manifest.deploy_block
+            windows = _windows(floor, head, max_range, backwards=True)
+            if anchored_at is not None:  # its blocks first; the whole walk only if they do not hold it
+                first = self._first_block_at(anchored_at, floor, head)
+                last = self._first_block_at(anchored_at + 1, first, head) - 1
+                windows = _windows(first, last, max_range, backwards=False) + windows
+            for first, last in windows:
+                found = _halving(logs_in, first, last)
+                if found:
+                    return self._anchor_logs_of(found)
+            return []
 
         return self.read("eth_getLogs(CredentialAnchored)", fetch)
+
+    def _first_block_at(self, timestamp: int, low: int, high: int) -> int:
+        """The first block in [low, high] whose timestamp is >= ``timestamp`` (high + 1 when there is none)."""
+        lo, hi = low, high + 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if int(self.w3.eth.get_block(mid)["timestamp"]) < timestamp:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def _anchor_logs_of(self, logs: list[Any]) -> list[AnchorLog]:
+        found: list[AnchorLog] = []
+        for entry in logs:
+            tx_hash = "0x" + bytes(entry["transactionHash"]).hex()
+            try:
+                tx = self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+            except TransactionNotFound:
+                continue  # reorganised away between the two calls
+            found.append(
+                AnchorLog(
+                    root=bytes(entry["args"]["root"]),
+                    tx_hash=tx_hash,
+                    block_number=int(entry["blockNumber"]),
+                    block_hash="0x" + bytes(entry["blockHash"]).hex(),
+                    sender=str(tx["from"]),
+                    nonce=int(tx["nonce"]),
+                )
+            )
+        return found
 
     # --- verification (node/services/chainview.py, node/services/verification.py) ----------------------------------
 
@@ -693,3 +733,22 @@ def accreditation_at(
     for key in keys:
         reads.keys[key] = KeyRecord(*next(results))
     return reads
+
+
+def _windows(first: int, last: int, size: int, *, backwards: bool) -> list[tuple[int, int]]:
+    """[first, last] cut into ranges of at most ``size`` blocks, newest first when ``backwards``."""
+    ranges = [(start, min(last, start + size - 1)) for start in range(first, last + 1, max(1, size))]
+    return ranges[::-1] if backwards else ranges
+
+
+def _halving(fetch: Callable[[int, int], list[Any]], first: int, last: int) -> list[Any]:
+    """``fetch(first, last)``; while the node refuses the range (a cap on blocks or results), the halves in turn."""
+    try:
+        return fetch(first, last)
+    except _TRANSPORT_ERRORS:
+        raise
+    except (Web3RPCError, ValueError):
+        if first == last:
+            raise
+        middle = (first + last) // 2
+        return _halving(fetch, first, middle) + _halving(fetch, middle + 1, last)

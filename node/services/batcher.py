@@ -650,7 +650,7 @@ class Batcher:
                 "(fresh salts give a fresh root).",
             )
             return True
-        logs = registry.anchor_logs(root)
+        logs = registry.anchor_logs(root, record.anchored_at, self.settings.indexer_max_block_range)
         if not logs:
             raise ChainUnavailableError(
                 f"root {batch.root} is anchored but its CredentialAnchored log was not returned: the node may "
