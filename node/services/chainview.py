@@ -10,7 +10,10 @@ Both return the same records (``node.chain.registry``), so one verdict function 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+from web3.exceptions import Web3RPCError
+from web3.types import FilterParams, LogReceipt
 
 from node.chain.registry import (
     AnchorRecord,
@@ -58,6 +61,11 @@ class ChainView(Protocol):
     def issuer(self, issuer_id: int) -> IssuerRecord | None: ...
 
     def issuer_types(self, issuer_id: int) -> list[bytes]: ...
+
+    def issuer_identities(self, issuer_id: int) -> tuple[str, ...]:
+        """Every registered identity (metadata URI) the issuer has held, oldest first: the one it was accredited
+        with, then each ``IssuerMetadataUpdated``, so the current one is last; empty when the view does not know the
+        issuer's history (verification then compares with the current identity only)."""
 
     def body(self, body_id: int) -> BodyRecord | None: ...
 
@@ -141,8 +149,43 @@ class RpcChainView:
     def issuer_types(self, issuer_id: int) -> list[bytes]:
         return self._client.issuer_types(issuer_id)
 
+    def issuer_identities(self, issuer_id: int) -> tuple[str, ...]:
+        """One eth_getLogs of the issuer's IssuerAccredited and IssuerMetadataUpdated logs (filtered by the indexed
+        issuerId) from the deploy block to the pinned block; split into halves only while the node refuses a range
+        (nodes cap eth_getLogs ranges, Besu at 5,000 blocks by default)."""
+        client = self._client
+        events = (client.registry.events.IssuerAccredited, client.registry.events.IssuerMetadataUpdated)
+        decoders: dict[bytes, Any] = {bytes.fromhex(event.topic.removeprefix("0x")): event for event in events}
+        issuer_topic = "0x" + issuer_id.to_bytes(32, "big").hex()
+        params: FilterParams = {
+            "address": client.registry.address,
+            "topics": [[event.topic for event in events], issuer_topic],
+        }
+        end = self._pinned.number if self._pinned is not None else int(client.w3.eth.block_number)
+        logs = _logs_halving(client, params, client.manifest.deploy_block, end)
+        logs.sort(key=lambda entry: (int(entry["blockNumber"]), int(entry["logIndex"])))
+        identities: list[str] = []
+        for entry in logs:
+            event = decoders.get(bytes(entry["topics"][0])) if entry["topics"] and not entry.get("removed") else None
+            if event is not None:
+                identities.append(str(event.process_log(entry)["args"]["metadataURI"]))
+        return tuple(identities)
+
     def body(self, body_id: int) -> BodyRecord | None:
         try:
             return self._client.body_of(body_id)
         except ContractRevertError:
             return None
+
+
+def _logs_halving(client: RegistryClient, params: FilterParams, start: int, end: int) -> list[LogReceipt]:
+    """eth_getLogs over [start, end]; a range the node refuses is asked for again in two halves."""
+    if start > end:
+        return []
+    try:
+        return list(client.w3.eth.get_logs({**params, "fromBlock": start, "toBlock": end}))
+    except (Web3RPCError, ValueError):  # as node.chain.registry's anchor_logs: a cap on blocks or results
+        if start == end:
+            raise
+        middle = start + (end - start) // 2
+        return _logs_halving(client, params, start, middle) + _logs_halving(client, params, middle + 1, end)

@@ -2,9 +2,10 @@
 
 ``credreg checkpoint create BUNDLE... --rpc-url URL --out FILE`` verifies the bundles once against the chain through a
 :class:`RecordingChainView` (a snapshot at one block), and writes every answer the verification needed (anchor
-records, leaf states, key / issuer / body records and scopes, the anchor blocks) together with that block's number,
-hash and time. The signer signs the canonical JSON (RFC 8785) of all of it with EIP-191 (``personal_sign``), so the
-file is bound to that block and that signer::
+records, leaf states, key / issuer / body records and scopes, an issuer's identity history when a bundle names another
+identity than its current one, the anchor blocks) together with that block's number, hash and time. The signer signs
+the canonical JSON (RFC 8785) of all of it with EIP-191 (``personal_sign``), so the file is bound to that block and
+that signer::
 
     {
       "format": "credreg-checkpoint/v1",
@@ -13,7 +14,7 @@ file is bound to that block and that signer::
       "createdAt": 1795334401,
       "signer": "0x…",
       "facts": {"anchors": {…}, "leafStates": {…}, "keys": {…}, "issuers": {…}, "issuerTypes": {…},
-                "bodies": {…}, "bodyTypes": {…}, "blocks": {…}},
+                "issuerIdentities": {…}, "bodies": {…}, "bodyTypes": {…}, "blocks": {…}},
       "signature": "0x…"                 # over the canonical JSON of everything above
     }
 
@@ -21,6 +22,10 @@ file is bound to that block and that signer::
 answers the verification service from the file (after the signature and the signer are checked), and refuses any
 question the checkpoint did not record. What such a verdict proves is said by :meth:`Checkpoint.statement`: valid as of
 that block according to that signer; later revocations are not visible.
+
+``issuerIdentities`` (every identity an issuer has held, oldest first) came later in the same format: a checkpoint
+without it still loads, and its issuers are then known by their current identity only (a bundle naming a former one
+fails the issuer check with a message that says to verify it against the chain or a newer checkpoint).
 """
 
 from __future__ import annotations
@@ -127,6 +132,7 @@ class RecordingChainView:
         self.keys: dict[str, dict[str, Any] | None] = {}
         self.issuers: dict[str, dict[str, Any] | None] = {}
         self.issuer_types_: dict[str, list[str]] = {}
+        self.issuer_identities_: dict[str, list[str]] = {}
         self.bodies: dict[str, dict[str, Any] | None] = {}
         self.body_types_: dict[str, list[str]] = {}
         self.blocks: dict[str, dict[str, Any]] = {}
@@ -138,6 +144,7 @@ class RecordingChainView:
             "keys": self.keys,
             "issuers": self.issuers,
             "issuerTypes": self.issuer_types_,
+            "issuerIdentities": self.issuer_identities_,
             "bodies": self.bodies,
             "bodyTypes": self.body_types_,
             "blocks": self.blocks,
@@ -174,6 +181,11 @@ class RecordingChainView:
         self.issuer_types_[str(issuer_id)] = [to_hex(t) for t in types]
         return types
 
+    def issuer_identities(self, issuer_id: int) -> tuple[str, ...]:
+        identities = self._inner.issuer_identities(issuer_id)
+        self.issuer_identities_[str(issuer_id)] = list(identities)
+        return identities
+
     def body(self, body_id: int) -> BodyRecord | None:
         record = self._inner.body(body_id)
         self.bodies[str(body_id)] = _encode(record) if record is not None else None
@@ -206,6 +218,9 @@ class CheckpointChainView:
         self._blocks = {k: _decode(BlockRef, v) for k, v in _section(facts, "blocks").items()}
         self._issuer_types = {k: _hex_list(v) for k, v in _section(facts, "issuerTypes").items()}
         self._body_types = {k: _hex_list(v) for k, v in _section(facts, "bodyTypes").items()}
+        self._issuer_identities: dict[str, tuple[str, ...]] | None = None  # None: an older checkpoint, without them
+        if "issuerIdentities" in facts:
+            self._issuer_identities = {k: _str_tuple(v) for k, v in _section(facts, "issuerIdentities").items()}
         self._leaf_states: dict[str, dict[str, LeafState]] = {
             root: {h: _decode(LeafState, s) for h, s in _mapping(states, "leafStates").items()}
             for root, states in _section(facts, "leafStates").items()
@@ -235,6 +250,13 @@ class CheckpointChainView:
 
     def issuer_types(self, issuer_id: int) -> list[bytes]:
         return self._get(self._issuer_types, str(issuer_id), f"the scope of issuer #{issuer_id}")
+
+    def issuer_identities(self, issuer_id: int) -> tuple[str, ...]:
+        """As recorded; empty for a checkpoint made before identities were recorded (its issuers are known by their
+        current identity only, and verification says so)."""
+        if self._issuer_identities is None:
+            return ()
+        return self._get(self._issuer_identities, str(issuer_id), f"the identities of issuer #{issuer_id}")
 
     def body(self, body_id: int) -> BodyRecord | None:
         return self._get(self._bodies, str(body_id), f"body #{body_id}")
@@ -271,6 +293,14 @@ def _mapping(value: object, name: str) -> Mapping[str, Any]:
 
 def _table(facts: Mapping[str, Any], name: str, cls: type[R]) -> dict[str, R | None]:
     return {k: (_decode(cls, v) if v is not None else None) for k, v in _section(facts, name).items()}
+
+
+def _str_tuple(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CheckpointError(
+            "the checkpoint is damaged: an issuer's identities are not a list of URIs. Create it again."
+        )
+    return tuple(value)
 
 
 def _hex_list(value: object) -> list[bytes]:

@@ -53,6 +53,8 @@ LIFECYCLE_STATUS = {
 """The lifecycle events (root level when credentialHash is 0) and the status each one sets."""
 
 ANCHOR_EVENT = "CredentialAnchored"
+IDENTITY_EVENTS = ("IssuerAccredited", "IssuerMetadataUpdated")
+"""The events that give an issuer a registered identity (``metadataURI``): its first one, then each change."""
 TIMESTAMP_ARG = "blockTimestamp"
 """The key under which the indexer stores an event's block timestamp with its arguments."""
 
@@ -125,6 +127,8 @@ class _State:
         self.key_ids: dict[str, int] = {}
         self.issuers: dict[int, _V[IssuerRecord | None]] = {}
         self.issuer_types: dict[int, _V[tuple[bytes, ...]]] = {}
+        self.issuer_identities: dict[int, _V[tuple[str, ...]]] = {}
+        """Every identity an issuer has held, oldest first (from its events, so a rollback undoes a change)."""
         self.bodies: dict[int, _V[BodyRecord | None]] = {}
         self.body_types: dict[int, _V[tuple[bytes, ...]]] = {}
         self.blocks: dict[int, _V[BlockRef]] = {}
@@ -233,6 +237,10 @@ class _Reads:
         types = _at(state.issuer_types.get(issuer_id), block)
         return list(types) if types else []
 
+    def issuer_identities(self, issuer_id: int) -> tuple[str, ...]:
+        state, block = self._pin()
+        return _at(state.issuer_identities.get(issuer_id), block) or ()
+
     def body(self, body_id: int) -> BodyRecord | None:
         state, block = self._pin()
         return _at(state.bodies.get(body_id), block)
@@ -312,6 +320,11 @@ class MirrorChainView(_Reads):
             record = anchor_record_of(args)
             if record is not None:
                 state.put(state.roots, record.root, block, _Root(record, ZERO_WORD))
+            return
+        if name in IDENTITY_EVENTS:
+            issuer_id, uri = int(args["issuerId"]), str(args["metadataURI"])
+            held = () if name == IDENTITY_EVENTS[0] else _at(state.issuer_identities.get(issuer_id), block) or ()
+            state.put(state.issuer_identities, issuer_id, block, (*held, uri))
             return
         to = LIFECYCLE_STATUS.get(name)
         if to is None or not isinstance(timestamp, int):

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 from fastapi.testclient import TestClient
 from web3.contract.contract import ContractFunction
 from web3.types import TxReceipt
@@ -25,7 +26,7 @@ from node.config import Settings
 from node.credentials.merkle import MerkleTree
 from node.main import create_app
 from node.runtime import Node
-from node.services.bootstrap import ensure_demo_issuer
+from node.services.bootstrap import DEMO_ISSUER_URI, ensure_demo_issuer
 from node.services.chainview import RpcChainView
 from node.services.indexer import Indexer
 from node.services.mirror import MirrorChainView
@@ -269,6 +270,35 @@ def test_a_reorg_is_detected_by_block_hash_and_only_the_new_branch_remains(node:
     assert indexer.mirror.as_of().hash == node.store.get_cursor(indexer.cursor_name).block_hash  # type: ignore[union-attr]
 
 
+def test_an_identity_change_on_an_orphaned_branch_is_undone(node: Node) -> None:
+    indexer, admin, f = indexer_of(node), dev_account(DEV_BODY_ADMIN), fns(node)
+
+    def rename(uri: str) -> None:
+        send(node, admin, f.setIssuerMetadata(1, uri, keccak(text=uri)))
+
+    rename("did:web:kept.example")
+    indexer.poll_once()
+    snapshot = rpc(_url(node), "evm_snapshot")
+    rename("did:web:orphaned.example")
+    indexer.poll_once()
+    assert indexer.mirror.issuer_identities(1) == (DEMO_ISSUER_URI, "did:web:kept.example", "did:web:orphaned.example")
+    orphaned_head = indexer.status().cursor
+    assert orphaned_head is not None
+
+    assert rpc(_url(node), "evm_revert", [snapshot]) is True
+    rename("did:web:replacement.example")
+    while node.w3.eth.block_number <= orphaned_head:  # let the new branch grow past the old head
+        time.sleep(0.1)
+    indexer.poll_once()
+    expected = (DEMO_ISSUER_URI, "did:web:kept.example", "did:web:replacement.example")
+    assert indexer.mirror.issuer_identities(1) == expected == RpcChainView(node.registry).issuer_identities(1)
+    issuer = indexer.mirror.issuer(1)
+    assert issuer is not None and issuer.metadata_uri == "did:web:replacement.example"
+    rebuilt = indexer_of(node)  # from the stored events alone
+    rebuilt.poll_once()
+    assert rebuilt.mirror.issuer_identities(1) == expected
+
+
 def test_a_restart_after_a_reorg_rewinds_the_store_before_rebuilding_the_mirror(node: Node, settings: Settings) -> None:
     indexer = indexer_of(node)
     indexer.poll_once()
@@ -301,6 +331,7 @@ def assert_agree(mirror: MirrorChainView, rpc_view: RpcChainView, batches: list[
         assert mirror.key(key_id) == rpc_view.key(key_id), f"key {key_id}"
     assert mirror.issuer(1) == rpc_view.issuer(1)
     assert mirror.issuer_types(1) == rpc_view.issuer_types(1)
+    assert mirror.issuer_identities(1) == rpc_view.issuer_identities(1)
     assert mirror.body(1) == rpc_view.body(1)
     assert mirror.body_types(1) == rpc_view.body_types(1)
     unknown = rpc_view.issuer(77)  # the view answers an empty record for an unknown id; the mirror None
@@ -362,12 +393,14 @@ def test_the_mirror_agrees_with_the_contract_views_across_lifecycle_and_accredit
     assert mirror.key(1) is not None and mirror.key(1).effective_until == 0  # type: ignore[union-attr]
     assert_agree(mirror, rpc_view, [r1], [1, 2])
     send(node, admin, f.reinstateIssuer(1, 15))
+    send(node, admin, f.setIssuerMetadata(1, "did:web:renamed.example", keccak(text="did:web:renamed.example")))
     node.registry.governance_act(node.signers.manager(governor), f.suspendBody(1, 16))
     indexer.poll_once()
     assert_agree(mirror, rpc_view, [r1], [1, 2])
     node.registry.governance_act(node.signers.manager(governor), f.reinstateBody(1, 17))
     indexer.poll_once()
     assert_agree(mirror, rpc_view, [r1, r2, r3, r4, r5], [1, 2])
+    assert mirror.issuer_identities(1) == (DEMO_ISSUER_URI, "did:web:renamed.example")
     assert mirror.as_of().number == indexer.status().cursor
 
     # a fresh indexer on the same store rebuilds the same answers from the stored events (no replay of the chain)

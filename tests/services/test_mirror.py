@@ -240,6 +240,58 @@ def test_accreditation_records_unknown_ones_as_none_and_index_keys_by_issuer() -
     assert mirror.key(1) is None
 
 
+# --- issuer identities ------------------------------------------------------------------------------------------
+
+
+def identity(name: str, issuer_id: int, uri: str, block: int) -> NewEvent:
+    """IssuerAccredited (its first identity) or IssuerMetadataUpdated (a new one), as the indexer stores them."""
+    args: dict[str, Any] = {
+        "issuerId": issuer_id,
+        "metadataURI": uri,
+        "metadataHash": ZERO,
+        "blockTimestamp": T0 + block,
+    }
+    if name == "IssuerAccredited":
+        args |= {"bodyId": 1, "maxLevel": 10, "validFrom": 0, "validUntil": 2**40 - 1, "credentialTypes": [hx(h(77))]}
+    return NewEvent(block, ref(block).hash, hx(h(block) + b"i"), issuer_id, name, args, None, issuer_id)
+
+
+def test_an_issuers_identities_follow_its_events_oldest_first_and_each_issuer_keeps_its_own() -> None:
+    mirror = mirror_with(
+        identity("IssuerAccredited", 1, "did:web:a", 5),
+        identity("IssuerAccredited", 2, "did:web:b", 5),
+        identity("IssuerMetadataUpdated", 1, "did:web:a2", 6),
+        identity("IssuerMetadataUpdated", 2, "did:web:a", 7),  # B takes over A's first identity
+    )
+    assert mirror.issuer_identities(1) == ("did:web:a", "did:web:a2")
+    assert mirror.issuer_identities(2) == ("did:web:b", "did:web:a")
+    assert mirror.issuer_identities(3) == ()
+    snapshot = mirror.snapshot()
+    mirror.apply([identity("IssuerMetadataUpdated", 1, "did:web:a3", 8)])
+    assert mirror.issuer_identities(1) == ("did:web:a", "did:web:a2"), "not published yet"
+    mirror.publish(ref(8))
+    assert mirror.issuer_identities(1) == ("did:web:a", "did:web:a2", "did:web:a3")
+    assert snapshot.issuer_identities(1) == ("did:web:a", "did:web:a2"), "a snapshot answers as of its block"
+
+
+def test_a_rollback_undoes_an_identity_change_and_a_rebuild_replays_them() -> None:
+    events = [
+        identity("IssuerAccredited", 1, "did:web:a", 5),
+        identity("IssuerMetadataUpdated", 1, "did:web:a2", 6),
+        identity("IssuerMetadataUpdated", 1, "did:web:orphan", 8),
+    ]
+    mirror = mirror_with(*events)
+    assert mirror.rollback(ref(7))
+    assert mirror.issuer_identities(1) == ("did:web:a", "did:web:a2")
+    mirror.apply([identity("IssuerMetadataUpdated", 1, "did:web:a3", 8)])  # the new branch
+    mirror.publish(ref(8))
+    assert mirror.issuer_identities(1) == ("did:web:a", "did:web:a2", "did:web:a3")
+    assert mirror.rollback(ref(5))
+    assert mirror.issuer_identities(1) == ("did:web:a",)
+    mirror.reset(ref(8), events, None)
+    assert mirror.issuer_identities(1) == ("did:web:a", "did:web:a2", "did:web:orphan")
+
+
 # --- lock-free readers ----------------------------------------------------------------------------------------
 
 
