@@ -8,10 +8,11 @@ integrity   shown fields → their hashes → the credential hash → the Merkle
             (:func:`node.credentials.document.verify_integrity`, not re-implemented here)
 chain       the bundle names the chain id and registry this verifier trusts (anything else is INVALID)
 anchor      the root is anchored in that registry: by which issuer and key, when; the bundle's block/tx
-issuer      the anchoring issuer's identity (its metadata URI = the document's issuer), its accreditation
-            path governance → body → issuer for this credential type, and the level within the issuer's
-            maximum. The contract only lets accredited issuers anchor, so a suspension after the anchor
-            does not make the credential invalid (and the message says so).
+issuer      the anchoring issuer's identity (the document's issuer is a metadata URI that issuer has
+            registered: its current one, or a former one it has since replaced, which the message says),
+            its accreditation path governance → body → issuer for this credential type, and the level
+            within the issuer's maximum. The contract only lets accredited issuers anchor, so a suspension
+            after the anchor does not make the credential invalid (and the message says so).
 key         the anchoring key belongs to that issuer and was not cut off (compromised) at or before the anchor
 status      revoked / suspended / superseded (reason code, since when, the replacement) at the root or leaf
 expiry      the expiry recorded on chain, and the document's validFrom / validUntil
@@ -161,7 +162,8 @@ class IssuerFacts(_Model):
 
     issuer_id: int = Field(examples=[1])
     identity: str = Field(
-        description="The issuer's registered identity (a DID or https profile).",
+        description="The issuer's registered identity now (a DID or https profile); the document may name one the "
+        "issuer held before (the issuer check says so).",
         examples=["did:web:demo-university.credreg.test"],
     )
     status: str = Field(description="The issuer's accreditation status now.", examples=["active"])
@@ -290,6 +292,9 @@ class _Reader:
 
     def issuer_types(self, issuer_id: int) -> list[bytes]:
         return self._once("issuer_types", issuer_id, self.view.issuer_types)
+
+    def issuer_identities(self, issuer_id: int) -> tuple[str, ...]:
+        return self._once("issuer_identities", issuer_id, self.view.issuer_identities)
 
     def body(self, body_id: int) -> BodyRecord | None:
         return self._once("body", body_id, self.view.body)
@@ -459,7 +464,7 @@ class VerificationService:
         )
         return Verdict(
             valid=valid,
-            summary=_summary(valid, checks, parsed, anchor, reader.as_of),
+            summary=_summary(valid, checks, parsed, anchor, issuer_facts, reader.as_of),
             credential_hash=(
                 to_hex(integrity.credential_hash) if integrity.credential_hash else parsed.proof.credential_hash.lower()
             ),
@@ -665,13 +670,25 @@ def _issuer_check(
         body_identity=body.metadata_uri if body is not None else None,
         body_status=body.status.name.lower() if body is not None else None,
     )
-    who = f"issuer #{issuer.issuer_id} ({issuer.metadata_uri})"
-    if parsed.issuer_ref != issuer.metadata_uri:
+    current = issuer.metadata_uri
+    who = f"issuer #{issuer.issuer_id} ({current})"
+    # an identity the issuer has replaced since still names it: its earlier credentials keep the old one. Only this
+    # issuer's own history counts (another issuer taking the old identity over later does not matter)
+    former = parsed.issuer_ref != current
+    held = reader.issuer_identities(issuer.issuer_id) if former else (current,)
+    if parsed.issuer_ref not in held:
+        history = (
+            "which has never been registered under that identity"
+            if held
+            else "and the chain view used here knows only its current identity (e.g. a checkpoint made before "
+            "identity histories were recorded); if the issuer may have changed its identity since, verify against a "
+            "node of the chain or a new checkpoint"
+        )
         return invalid(
             "ISSUER_MISMATCH",
-            f"The credential names its issuer as {parsed.issuer_ref!r}, but it was anchored by {who}. A credential "
-            "is only worth what the issuer that anchored it is worth; do not accept it as coming from "
-            f"{parsed.issuer_ref!r}. (If that issuer changed its registered identity since, ask it to confirm.)",
+            f"The credential names its issuer as {parsed.issuer_ref!r}, but it was anchored by {who}, {history}. "
+            "A credential is only worth what the issuer that anchored it is worth; do not accept it as coming from "
+            f"{parsed.issuer_ref!r}.",
             ["/issuer/id"],
         ), facts
     type_id = type_id_bytes32(parsed.type_name)
@@ -730,12 +747,18 @@ def _issuer_check(
         if level is not None
         else ("; the credential's level is hidden, so it was not compared" if level_path else "")
     )
+    issued_by = (
+        f"Issued by issuer #{issuer.issuer_id} under its former identity {parsed.issuer_ref}; it is registered as "
+        f"{current} now (the registry records the change, so it is the same issuer). It is accredited"
+        if former
+        else f"Issued by {who}, accredited"
+    )
     message = (
-        f"Issued by {who}, accredited by body #{body.body_id} ({body.metadata_uri}) under the registry's "
+        f"{issued_by} by body #{body.body_id} ({body.metadata_uri}) under the registry's "
         f"governance for {parsed.type_name} credentials up to NQF level {issuer.max_level}{level_text}. "
         "The registry only lets accredited issuers anchor, so the issuer was accredited when it anchored this."
     )
-    code = "OK"
+    code = "FORMER_IDENTITY" if former else "OK"
     for party, record in parties:
         if record.status is not AccreditationStatus.ACTIVE:
             code = "ACCREDITATION_CHANGED_AFTER_ANCHOR"
@@ -1018,13 +1041,23 @@ def _skip_all(after: CheckName, reason: str, upto: CheckName = CheckName.SCHEMA)
     return [_skipped(n, reason) for n in names[names.index(after) + 1 : names.index(upto) + 1]]
 
 
-def _summary(valid: bool, checks: list[Check], parsed: _Parsed, anchor: AnchorRecord | None, as_of: BlockRef) -> str:
+def _summary(
+    valid: bool,
+    checks: list[Check],
+    parsed: _Parsed,
+    anchor: AnchorRecord | None,
+    issuer: IssuerFacts | None,
+    as_of: BlockRef,
+) -> str:
     if not valid:
         failure = next((c for c in checks if c.status is CheckStatus.INVALID), None)
         return f"Not valid: {failure.message}" if failure else "Not valid."
     assert anchor is not None
+    named = parsed.issuer_ref
+    if issuer is not None and issuer.identity != named:
+        named += f", registered as {issuer.identity} now"
     return (
-        f"Valid: a {parsed.type_name} credential of issuer #{anchor.issuer_id} ({parsed.issuer_ref}), anchored "
+        f"Valid: a {parsed.type_name} credential of issuer #{anchor.issuer_id} ({named}), anchored "
         f"{_when(anchor.anchored_at)}; not revoked, suspended, superseded or expired as of block {as_of.number} "
         f"({_when(as_of.timestamp)})."
     )
