@@ -447,7 +447,7 @@ class RegistryClient:
                 last = self._first_block_at(anchored_at + 1, first, head) - 1
                 windows = _windows(first, last, max_range, backwards=False) + windows
             for first, last in windows:
-                found = _halving(logs_in, first, last)
+                found = in_halves(logs_in, first, last)
                 if found:
                     return self._anchor_logs_of(found)
             return []
@@ -741,8 +741,11 @@ def _windows(first: int, last: int, size: int, *, backwards: bool) -> list[tuple
     return ranges[::-1] if backwards else ranges
 
 
-def _halving(fetch: Callable[[int, int], list[Any]], first: int, last: int) -> list[Any]:
-    """``fetch(first, last)``; while the node refuses the range (a cap on blocks or results), the halves in turn."""
+def in_halves(fetch: Callable[[int, int], list[T]], first: int, last: int) -> list[T]:
+    """``fetch(first, last)`` (an eth_getLogs over a block range); while the node refuses the range (a cap on blocks
+    or results, e.g. Besu's 5,000 blocks), the halves in turn. An empty range (first > last) fetches nothing."""
+    if first > last:
+        return []
     try:
         return fetch(first, last)
     except _TRANSPORT_ERRORS:
@@ -751,4 +754,4 @@ def _halving(fetch: Callable[[int, int], list[Any]], first: int, last: int) -> l
         if first == last:
             raise
         middle = (first + last) // 2
-        return _halving(fetch, first, middle) + _halving(fetch, middle + 1, last)
+        return in_halves(fetch, first, middle) + in_halves(fetch, middle + 1, last)

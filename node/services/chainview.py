@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from web3.exceptions import Web3RPCError
-from web3.types import FilterParams, LogReceipt
+from web3.types import FilterParams
 
 from node.chain.registry import (
     AnchorRecord,
@@ -22,6 +21,7 @@ from node.chain.registry import (
     IssuerRecord,
     KeyRecord,
     RegistryClient,
+    in_halves,
 )
 from node.errors import ContractRevertError
 
@@ -162,7 +162,11 @@ class RpcChainView:
             "topics": [[event.topic for event in events], issuer_topic],
         }
         end = self._pinned.number if self._pinned is not None else int(client.w3.eth.block_number)
-        logs = _logs_halving(client, params, client.manifest.deploy_block, end)
+        logs = in_halves(
+            lambda first, last: list(client.w3.eth.get_logs({**params, "fromBlock": first, "toBlock": last})),
+            client.manifest.deploy_block,
+            end,
+        )
         logs.sort(key=lambda entry: (int(entry["blockNumber"]), int(entry["logIndex"])))
         identities: list[str] = []
         for entry in logs:
@@ -176,16 +180,3 @@ class RpcChainView:
             return self._client.body_of(body_id)
         except ContractRevertError:
             return None
-
-
-def _logs_halving(client: RegistryClient, params: FilterParams, start: int, end: int) -> list[LogReceipt]:
-    """eth_getLogs over [start, end]; a range the node refuses is asked for again in two halves."""
-    if start > end:
-        return []
-    try:
-        return list(client.w3.eth.get_logs({**params, "fromBlock": start, "toBlock": end}))
-    except (Web3RPCError, ValueError):  # as node.chain.registry's anchor_logs: a cap on blocks or results
-        if start == end:
-            raise
-        middle = start + (end - start) // 2
-        return _logs_halving(client, params, start, middle) + _logs_halving(client, params, middle + 1, end)
