@@ -215,6 +215,10 @@ class RetryPolicy:
     multiplier: float = 2.0
 
 
+TRANSACT_ATTEMPTS = 3
+"""How often :meth:`TxManager.transact` prepares a call whose nonce another transaction took."""
+
+
 # --- nonce stores -------------------------------------------------------------------------------------------------
 
 
@@ -327,11 +331,23 @@ class TxManager:
     # --- public API -----------------------------------------------------------------------------------------------
 
     def transact(self, call: Call | ContractFunction, timeout_s: float | None = None) -> TxReceipt:
-        """prepare + send + wait, for callers that need not persist the signed transaction first."""
+        """prepare + send + wait, for callers that need not persist the signed transaction first.
+
+        If another user of the key (another process on the same nonce store, e.g. the batcher beside the API) took
+        the nonce first, the call was not executed: it is prepared again, up to ``TRANSACT_ATTEMPTS`` times.
+        """
         call = call if isinstance(call, Call) else Call.of(call)
-        signed = self.prepare(call)
-        self.send(signed)
-        return self.wait(signed, timeout_s=timeout_s, abi=call.abi)
+        for attempt in range(1, TRANSACT_ATTEMPTS + 1):
+            signed = self.prepare(call)
+            try:
+                self.send(signed)
+                return self.wait(signed, timeout_s=timeout_s, abi=call.abi)
+            except NonceConsumedError:
+                if attempt == TRANSACT_ATTEMPTS:
+                    raise
+                log.info("nonce %d of %s was taken by another transaction: preparing the call again", signed.nonce,
+                         self.address)  # fmt: skip
+        raise AssertionError("unreachable")
 
     def prepare(self, call: Call | ContractFunction) -> SignedTx:
         """Estimate gas (a revert raises ContractRevertError, decoded when the ABI knows it), reserve a nonce, sign."""

@@ -311,6 +311,33 @@ def test_a_refused_nonce_leaves_no_gap_for_another_manager_of_the_key(
     assert w3.eth.get_transaction_count(address, "pending") == w3.eth.get_transaction_count(address) == higher.nonce + 1
 
 
+def test_transact_prepares_again_when_another_user_of_the_key_took_its_nonce(
+    chain: tuple[Devnet, Web3, Contract], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API's lifecycle act and the batcher process share a key: if the other one's transaction lands on the
+    nonce first, the act was not executed and is simply prepared again (the caller sees it done, not a 409)."""
+    devnet, w3, probe = chain
+    shared = MemoryNonceStore()
+    api = manager(connect(devnet.url), 2, nonce_store=shared)
+    other = manager(w3, 2, nonce_store=shared)
+    real_send = api.send
+    raced: list[int] = []
+
+    def send_after_a_race(signed: SignedTx) -> None:
+        if not raced:  # first attempt: the other user is handed the same nonce again (a resync) and is mined first
+            raced.append(signed.nonce)
+            shared.set_nonce(api.address, signed.nonce)
+            other.transact(Call.of(probe.functions.set(111)))
+        real_send(signed)
+
+    monkeypatch.setattr(api, "send", send_after_a_race)
+    receipt = api.transact(Call.of(probe.functions.set(222)))
+    assert receipt["status"] == 1 and raced
+    tx = w3.eth.get_transaction(receipt["transactionHash"])
+    assert int(tx["nonce"]) == raced[0] + 1  # prepared again on the next nonce
+    assert probe.functions.get().call() == 222  # executed once, after the other user's call
+
+
 def test_confirmations_wait_for_blocks_on_top(chain: tuple[Devnet, Web3, Contract]) -> None:
     _, w3, probe = chain
     tm = manager(w3, 1, confirmations=2)
