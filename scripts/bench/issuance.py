@@ -57,12 +57,12 @@ batches, one block, and the receipt polling. `issuance.thread_batcher_*` repeat 
 as a thread inside the API process (CREDREG_BATCHER_PROCESS=false): the two then share one interpreter lock, the
 batcher's many short I/O steps wait behind the CPU-bound bulk requests, and the same work takes longer.
 Five runs on the idle 2-core machine (2026-11-22): `issuance.ratio_to_floor` 0.69, 0.69, 0.68, 0.76, 0.78;
-`issuance.thread_batcher_ratio_to_floor` 0.60, 0.55, 0.57, 0.55, 0.55. What moved it from 0.35 (the thread) /
-0.48 (a separate process) earlier the same day: a batch stores its Merkle tree in one row instead of a proof per credential, a claim
-reads its members' hashes as one aggregate (sqlite3 gives up the interpreter lock per row fetched or written, and each
-time waits to get it back behind a busy API thread), the sealed documents moved out of the outbox rows (claiming
-and confirming rewrite those rows: ~4.5 MB less through the WAL per 1,024), the API hands the store each document
-as text as soon as it is sealed, and the batcher's own process.
+`issuance.thread_batcher_ratio_to_floor` 0.60, 0.55, 0.57, 0.55, 0.55. What moved it from 0.35 (the thread) / 0.48
+(a separate process) earlier the same day: a batch stores its Merkle tree in one row instead of a proof per
+credential, a claim reads its members' hashes as one aggregate (sqlite3 gives up the interpreter lock per row
+fetched or written, and each time waits to get it back behind a busy API thread), the sealed documents moved out of
+the outbox rows (claiming and confirming rewrite those rows: ~4.5 MB less through the WAL per 1,024), the API hands
+the store each document as text as soon as it is sealed, and the batcher's own process.
 """
 
 
