@@ -1,8 +1,11 @@
-"""A deployed registry on a real anvil and a node on it, for the batcher's tests."""
+"""Fixtures of the service tests: a deployed registry on a real anvil with a node on it (the batcher's tests), and
+a guard that fails a test which opens a network connection (offline verification)."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from eth_account import Account
@@ -26,3 +29,14 @@ def devnode(anvil: Devnet, settings: Settings) -> Iterator[tuple[Node, DemoIssue
         yield node, ensure_demo_issuer(node)
     finally:
         node.close()
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any attempt to open a network connection fails the test."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("offline verification tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)

@@ -9,7 +9,6 @@ One anvil (automine) for the module; the story is set up once and every mode ver
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -103,17 +102,6 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
             "b names a's current identity": Case(False, "ISSUER_MISMATCH", never),
         }
         yield Story(world, a_first, a_renamed, b_first, b_now, changed_at, bundles, expected)
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any attempt to open a network connection fails the test."""
-
-    def refuse(*args: Any, **kwargs: Any) -> None:
-        raise AssertionError("offline verification tried to use the network")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 def mirror_of(world: World) -> MirrorChainView:

@@ -48,25 +48,18 @@ from node.services.checkpoint import create_checkpoint, load_checkpoint, verify_
 from node.services.signers import DEV_BODY_ADMIN, DEV_ISSUER, dev_account
 from node.services.verification import CheckStatus, Verdict, VerificationService
 from tests.conftest import start_devnet
+from tests.samples import VALID
 
 pytestmark = pytest.mark.anvil
 
 FORMAL = "formal-qualification"
 SUBJECTS: dict[str, dict[str, Any]] = {
+    # a passport rather than an SA ID: the disclosure tests below hide and show its country
     FORMAL: {
+        **VALID[FORMAL],
         "learner": {"name": "Thandiwe Nkosi", "identity": {"type": "passport", "number": "A1234567", "country": "ZA"}},
-        "qualification": {"id": "94738", "title": "Bachelor of Commerce", "nqfLevel": 7, "credits": 360},
-        "institution": "University of Example",
-        "awardDate": "2025-04-12",
     },
-    "micro-credential": {
-        "learner": {"name": "Jan de Wet", "identity": {"type": "passport", "number": "M12345678", "country": "NAM"}},
-        "title": "Solar PV installation basics",
-        "provider": "Example Skills Academy",
-        "hours": 40,
-        "competencies": ["Size a small PV system", "Install panels safely"],
-        "awardDate": "2025-09-30",
-    },
+    "micro-credential": VALID["micro-credential"],
 }
 
 
@@ -465,17 +458,6 @@ def test_batch_shares_one_snapshot_and_is_capped(world: World) -> None:
 
 
 # --- offline: signed checkpoints --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any attempt to open a network connection fails the test."""
-
-    def refuse(*args: Any, **kwargs: Any) -> None:
-        raise AssertionError("offline verification tried to use the network")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 @pytest.fixture(scope="module")
