@@ -32,6 +32,8 @@ from node.fsutil import ensure_writable, write_atomically
 LISTENING = "Listening on "
 START_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 10.0
+SNAPSHOT_ATTEMPTS = 5
+"""Dumps tried per snapshot until one is taken with no block mined during it."""
 HARDFORK = "cancun"
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
@@ -178,9 +180,19 @@ class Devnet:
         raise DevnetError(f"anvil did not start listening within {START_TIMEOUT_S:g} s; see {self.log_file}")
 
     def snapshot(self) -> None:
-        """Dump the chain over RPC and replace state.json atomically (only with a dump that parses)."""
+        """Dump the chain over RPC and replace state.json atomically (only with a dump that parses and no block was
+        mined during: anvil reads the block list and then the accounts, so a block mined in between would leave the
+        accounts (an anchor's record) ahead of the blocks (its transaction and log) in the file)."""
         with self._snapshot_lock:
-            raw = rpc(self.url, "anvil_dumpState")
+            for _ in range(SNAPSHOT_ATTEMPTS):
+                before = rpc(self.url, "eth_blockNumber")
+                raw = rpc(self.url, "anvil_dumpState")
+                if rpc(self.url, "eth_blockNumber") == before:
+                    break
+            else:
+                raise DevnetError(
+                    f"a block was mined during each of {SNAPSHOT_ATTEMPTS} state dumps; the previous snapshot is kept"
+                )
             blob = bytes.fromhex(str(raw).removeprefix("0x"))
             if blob[:2] == b"\x1f\x8b":
                 blob = gzip.decompress(blob)
