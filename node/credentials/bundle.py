@@ -7,8 +7,8 @@ Batcher flow::
     bundles = make_bundles(documents, tree, AnchorInfo(chain_id, registry, tx_hash, block_number))
     text = dumps_bundle(bundles[0])              # hand to the holder
 
-The raw dict is the source of truth (it is what is hashed); :func:`loads_bundle` parses strictly (no duplicate
-keys, no NaN) and checks the proof's shape with the pydantic models of :mod:`node.credentials.proof`.
+The raw dict is the source of truth (it is what is hashed); :func:`loads_bundle` reads a holder's file the one strict
+way (:mod:`node.credentials.reader`).
 """
 
 from __future__ import annotations
@@ -19,14 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from node.credentials.document import VC_CONTEXT, parse_proof, stated_credential_hash
+from node.credentials.document import parse_proof, stated_credential_hash
 from node.credentials.errors import BundleFormatError
 from node.credentials.keccak import to_hex
 from node.credentials.merkle import MerkleTree
 from node.credentials.proof import AnchorModel
-
-MAX_BUNDLE_BYTES = 1_000_000
-"""A bundle is a few kilobytes; anything near a megabyte is not one."""
+from node.credentials.reader import read_bundle
 
 
 @dataclass(frozen=True)
@@ -86,36 +84,7 @@ def dumps_bundle(bundle: Mapping[str, Any]) -> str:
     return json.dumps(bundle, ensure_ascii=False, indent=2, allow_nan=False)
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise BundleFormatError(
-                f"The bundle repeats the key {key!r}; a credential file never does. Use the original."
-            )
-        result[key] = value
-    return result
-
-
-def _no_constants(name: str) -> float:
-    raise BundleFormatError(f"The bundle contains {name}, which is not valid JSON.")
-
-
 def loads_bundle(text: str | bytes) -> dict[str, Any]:
-    """Parse a bundle file strictly and check its outline; ``BundleFormatError`` says what is wrong."""
-    if len(text) > MAX_BUNDLE_BYTES:
-        raise BundleFormatError("The file is too large to be a credential bundle (over 1 MB).")
-    try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BundleFormatError(f"The file is not valid JSON ({exc}); upload the .json bundle file.") from None
-    if not isinstance(data, dict):
-        raise BundleFormatError("A credential bundle is a JSON object; this file holds something else.")
-    context = data.get("@context")
-    if not isinstance(context, list) or not context or context[0] != VC_CONTEXT:
-        raise BundleFormatError(f"This is not a Verifiable Credential: '@context' must start with {VC_CONTEXT!r}.")
-    for name in ("type", "issuer", "validFrom", "credentialSchema"):
-        if name not in data:
-            raise BundleFormatError(f"The credential has no {name!r}; use the bundle file the issuer gave you.")
-    parse_proof(data)
-    return data
+    """Parse a bundle file the one strict way (:func:`node.credentials.reader.read_bundle`) and return its object;
+    :class:`~node.credentials.reader.BundleReadError` (a ``BundleFormatError``) says what is wrong."""
+    return read_bundle(text).document

@@ -14,8 +14,10 @@ A document as built by :func:`build_document`::
       "proof": {…see node.credentials.proof…}
     }
 
-Everything but ``proof`` is hashed (see :mod:`node.credentials.hashing`). Only fields under ``/credentialSubject``
-can be hidden: the rest (issuer, type and version, validity) is what every verifier needs to judge the credential.
+Everything but ``proof`` is hashed (see :mod:`node.credentials.hashing`). Only the fields under
+``/credentialSubject`` that the type's disclosure policy names can be hidden (:mod:`node.credentials.disclosure`):
+the rest (issuer, type and version, validity, the claim itself) is what every verifier needs to judge it.
+Reading a holder's file strictly is :mod:`node.credentials.reader`'s job.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from node.credentials.disclosure import policy_for
 from node.credentials.errors import BundleFormatError, DisclosureError, InvalidFieldError
 from node.credentials.hashing import (
     bytes32_from_hex,
-    combine,
+    credential_hash,
     field_hash,
     flatten,
     hash_fields,
@@ -125,7 +128,7 @@ def seal(document: Mapping[str, Any], salts: Mapping[str, bytes] | None = None) 
     body["proof"] = {
         "type": PROOF_TYPE,
         "hashAlgorithm": HASH_ALGORITHM,
-        "credentialHash": to_hex(combine(hashes.values())),
+        "credentialHash": to_hex(credential_hash(hashes)),
         "fieldHashes": {p: to_hex(hashes[p]) for p in sorted(hashes)},
         "salts": {p: to_hex(used[p]) for p in sorted(used)},
     }
@@ -169,7 +172,7 @@ def compute_credential_hash(document: Mapping[str, Any]) -> bytes:
     for path, stated in proof.field_hashes.items():
         if path not in hashes:
             hashes[path] = bytes32_from_hex(stated, f"/proof/fieldHashes/{path}")
-    return combine(hashes.values())
+    return credential_hash(hashes)
 
 
 def credential_type_of(document: Mapping[str, Any]) -> CredentialType:
@@ -199,13 +202,15 @@ def hidden_fields(document: Mapping[str, Any]) -> list[str]:
 def disclose(bundle: Mapping[str, Any], hide: Iterable[str]) -> dict[str, Any]:
     """A copy of ``bundle`` with the fields at ``hide`` removed, value and salt; their field hashes stay.
 
-    A path may name one field or an object (all fields under it are hidden). Only paths under
-    ``/credentialSubject`` can be hidden. Hiding an already hidden field is a no-op; a path that matches no field is
-    an error. Objects left empty by hiding are removed too.
+    A path may name one field or an object (all fields under it are hidden). Only fields the credential type's
+    disclosure policy lets a holder hide can be hidden (:mod:`node.credentials.disclosure`; never the issuer, type,
+    validity or schema). Hiding an already hidden field is a no-op; a path that matches no field is an error. Objects
+    left empty by hiding are removed too.
     """
     proof = parse_proof(bundle)
     shown = set(proof.salts)
     known = set(proof.field_hashes)
+    policy = policy_for(credential_type_of(bundle))
     to_hide: set[str] = set()
     for path in hide:
         split_pointer(path)  # refuses a path that is not a JSON pointer
@@ -222,8 +227,15 @@ def disclose(bundle: Mapping[str, Any], hide: Iterable[str]) -> dict[str, Any]:
                     f"{path}: is inside {inside[0]}, which is a single value (text, number or list) and is shown "
                     f"or hidden whole; hide {inside[0]}."
                 )
-            choices = ", ".join(sorted(f for f in shown if f.startswith(SUBJECT + "/")))
+            choices = ", ".join(sorted(f for f in shown if policy.may_hide(f)))
             raise DisclosureError(f"{path}: there is no such field in this credential. Fields you can hide: {choices}.")
+        refused = sorted(f for f in matches & shown if not policy.may_hide(f))
+        if refused:
+            choices = ", ".join(sorted(f for f in shown if policy.may_hide(f))) or "none"
+            raise DisclosureError(
+                f"{path}: {', '.join(refused)} cannot be hidden in a {policy.type_name} v{policy.version} credential "
+                f"(it is what the credential claims; a verifier would refuse it). Fields you can hide: {choices}."
+            )
         to_hide |= matches & shown
     result = copy.deepcopy(dict(bundle))
     for path in sorted(to_hide):
@@ -379,7 +391,7 @@ def verify_integrity(bundle: Mapping[str, Any], *, require_anchor: bool = True) 
     if added or missing:
         checks.append(IntegrityCheck("credentialHash", "skipped", "Not checked: the fields do not line up."))
     else:
-        recomputed = combine([*computed.values(), *(stated_fields[p] for p in hidden)])
+        recomputed = credential_hash({**computed, **{p: stated_fields[p] for p in hidden}})
         if recomputed == stated_hash:
             checks.append(
                 IntegrityCheck("credentialHash", "passed", "The fields add up to the credential hash in the proof.")

@@ -16,15 +16,20 @@ The hashes
 ----------
 * salt: 32 fresh random bytes per field (:func:`secrets.token_bytes`), written ``"0x" + 64 lowercase hex``;
 * field hash = ``keccak256(JCS([path, "0x" + salt_hex, value]))`` with JCS = RFC 8785 (``rfc8785`` library);
-* credential hash = ``keccak256(h_1 ‖ h_2 ‖ … ‖ h_n)`` over the field hashes (32 bytes each) sorted ascending.
+* credential hash = ``keccak256(JCS(fieldHashes))``: the RFC 8785 form of the object that maps every field's path to
+  its field hash (``"0x"`` + 64 lowercase hex), i.e. exactly the proof's ``fieldHashes`` member.
 
 The salt makes a hidden field's hash useless for guessing its value (a 13-digit ID number could otherwise be
-brute-forced from its hash); sorting makes the credential hash independent of field order.
+brute-forced from its hash). The credential hash commits to the *paths* as well as the hashes: a hidden field's path
+is recomputed by nobody (its salt is not shown), so without this a holder could rename a hidden field, e.g. pass off
+a deleted ``/validUntil`` as a hidden learner field (format v1 hashed the sorted field hashes alone and allowed that;
+v1 is no longer accepted). JCS sorts the members, so the credential hash does not depend on field order.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -57,6 +62,14 @@ def split_pointer(path: str) -> list[str]:
             f"'{path}' is not a JSON pointer; field paths start with '/', e.g. '/credentialSubject/learner/name'."
         )
     return [unescape_token(t) for t in path[1:].split("/")]
+
+
+_CANONICAL_POINTER = re.compile(r"(?:/(?:[^~/]|~[01])*)+")
+
+
+def is_canonical_pointer(path: object) -> bool:
+    """True for a JSON pointer to a member (not the whole document) with every ``~`` written ``~0`` or ``~1``."""
+    return isinstance(path, str) and _CANONICAL_POINTER.fullmatch(path) is not None
 
 
 def join_pointer(tokens: Iterable[str]) -> str:
@@ -98,6 +111,7 @@ def new_salt() -> bytes:
 
 _JSON_SAFE_INT = 2**53
 _dumps_simple = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_dumps_sorted = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=True).encode
 
 
 def _simple(value: Any) -> bool:
@@ -140,15 +154,24 @@ def field_hash(path: str, salt: bytes, value: Any) -> bytes:
     return keccak256(canonical_field(path, salt, value))
 
 
-def combine(field_hashes: Iterable[bytes]) -> bytes:
-    """The credential hash: keccak256 of the ascending-sorted field hashes concatenated."""
-    ordered = sorted(field_hashes)
-    if not ordered:
+def credential_hash(field_hashes: Mapping[str, bytes]) -> bytes:
+    """The credential hash: keccak256 of the RFC 8785 form of ``{path: "0x" + hex(field hash)}`` over every field.
+
+    Member names that are all ASCII sort the same by UTF-16 code units (JCS) as by Python's string order, and Python's
+    compact JSON writes them as JCS does; anything else goes through ``rfc8785``. A property test holds the two equal.
+    """
+    if not field_hashes:
         raise InvalidFieldError("A credential needs at least one field to hash.")
-    for h in ordered:
+    for h in field_hashes.values():
         if len(h) != 32:
             raise InvalidFieldError("Every field hash must be 32 bytes.")
-    return keccak256(b"".join(ordered))
+    members = {path: to_hex(h) for path, h in field_hashes.items()}
+    if all(path.isascii() for path in members):
+        return keccak256(_dumps_sorted(members).encode("utf-8"))
+    try:
+        return keccak256(rfc8785.dumps(members))
+    except rfc8785.CanonicalizationError as exc:
+        raise InvalidFieldError(f"A field path cannot be canonicalised as JSON ({exc}).") from exc
 
 
 def hash_fields(fields: Mapping[str, Any], salts: Mapping[str, bytes]) -> dict[str, bytes]:

@@ -6,7 +6,7 @@ The raw JSON dict stays the source of truth for hashing; these models only say w
 
     "proof": {
       "type": "CredregMerkleAnchor2026",
-      "hashAlgorithm": "credreg-salted-fields-keccak256-jcs-v1",
+      "hashAlgorithm": "credreg-salted-fields-keccak256-jcs-v2",
       "credentialHash": "0x…32 bytes…",
       "fieldHashes": {"/credentialSubject/learner/name": "0x…", "…": "…"},   // every field, shown or hidden
       "salts": {"/credentialSubject/learner/name": "0x…", "…": "…"},         // shown fields only
@@ -16,7 +16,8 @@ The raw JSON dict stays the source of truth for hashing; these models only say w
       }
     }
 
-A field is *hidden* when it has a field hash but no salt (and is absent from the document).
+A field is *hidden* when it has a field hash but no salt (and is absent from the document). Hashes and salts are
+written in one form only: ``0x`` and lowercase hex (the credential hash is computed over the ``fieldHashes`` text).
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 PROOF_TYPE = "CredregMerkleAnchor2026"
-HASH_ALGORITHM = "credreg-salted-fields-keccak256-jcs-v1"
+HASH_ALGORITHM = "credreg-salted-fields-keccak256-jcs-v2"
+MAX_FIELDS = 512
+"""Most fields one credential may have (the types have a few dozen)."""
 
-Hex32 = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{64}$")]
+Hex32 = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-f]{64}$")]
+"""A 32-byte value: 0x and 64 lowercase hex digits (one form per value)."""
 Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")]
 
 
@@ -51,8 +55,8 @@ class ProofModel(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, strict=True)
 
     type: Literal["CredregMerkleAnchor2026"]
-    hash_algorithm: Literal["credreg-salted-fields-keccak256-jcs-v1"] = Field(alias="hashAlgorithm")
+    hash_algorithm: Literal["credreg-salted-fields-keccak256-jcs-v2"] = Field(alias="hashAlgorithm")
     credential_hash: Hex32 = Field(alias="credentialHash")
-    field_hashes: dict[str, Hex32] = Field(alias="fieldHashes", min_length=1)
-    salts: dict[str, Hex32]
+    field_hashes: dict[str, Hex32] = Field(alias="fieldHashes", min_length=1, max_length=MAX_FIELDS)
+    salts: dict[str, Hex32] = Field(max_length=MAX_FIELDS)
     anchor: AnchorModel | None = None

@@ -97,6 +97,11 @@ class CredentialType:
     def label(self) -> str:
         return f"{self.name} v{self.version}"
 
+    @property
+    def resolved_schema(self) -> Mapping[str, Any]:
+        """The ``credentialSubject`` schema with every ``$ref`` replaced by what it names (no references left)."""
+        return _resolved(self.name, self.version)
+
     def check(self, subject: object) -> list[FieldError]:
         """Every broken rule of ``subject`` (the ``credentialSubject``), sorted by path; empty when valid.
 
@@ -215,22 +220,27 @@ def _passes(check: Callable[[object], bool]) -> Callable[[object], bool]:
 
 
 @cache
-def _fast_validator(name: str, version: int) -> Any:
+def _resolved(name: str, version: int) -> Mapping[str, Any]:
     schema = _load_types()[(name, version)].schema
+    resolved: Mapping[str, Any] = _inline_refs(schema, schema["$id"])
+    return resolved
+
+
+@cache
+def _fast_validator(name: str, version: int) -> Any:
     formats = {
         "date": _passes(_check_date),
         "za-id-number": _passes(_check_za_id),
         "iso3166-country": _passes(_check_country),
     }
     return jsonschema_rs.Draft202012Validator(
-        _inline_refs(schema, schema["$id"]), formats=formats, validate_formats=True, ignore_unknown_formats=False
+        dict(_resolved(name, version)), formats=formats, validate_formats=True, ignore_unknown_formats=False
     )
 
 
 @cache
 def _validator(name: str, version: int) -> Draft202012Validator:
-    schema = _load_types()[(name, version)].schema
-    return Draft202012Validator(_inline_refs(schema, schema["$id"]), format_checker=_format_checker())
+    return Draft202012Validator(_resolved(name, version), format_checker=_format_checker())
 
 
 def known_types() -> list[CredentialType]:
@@ -378,3 +388,8 @@ def _collect_errors(validator: Draft202012Validator, subject: object) -> list[Fi
     empty = {e.path for e in seen.values() if e.rule == "minLength"}
     kept = [e for e in seen.values() if not (e.rule == "pattern" and e.path in empty)]
     return sorted(kept, key=lambda e: (e.path, e.rule))
+
+
+def vc_type_for(name: str) -> str | None:
+    """The VC ``type`` entry of a credential type name (any version), or ``None`` for a name this node does not know."""
+    return _VC_TYPES.get(name)

@@ -27,11 +27,9 @@ use the later of the snapshot block's time and this machine's clock; chain state
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -47,13 +45,10 @@ from node.chain.registry import (
     IssuerRecord,
     KeyRecord,
 )
-from node.credentials.bundle import loads_bundle
-from node.credentials.document import IntegrityCheck, IntegrityResult, credential_type_of, parse_proof, verify_integrity
-from node.credentials.errors import BundleFormatError, UnknownCredentialTypeError
-from node.credentials.hashing import split_pointer
+from node.credentials.document import IntegrityCheck, IntegrityResult, verify_integrity
 from node.credentials.keccak import to_hex
-from node.credentials.proof import ProofModel
-from node.credentials.types import CredentialType, known_types, parse_schema_id, type_id_bytes32
+from node.credentials.reader import BundleReadError, ReadBundle, judge_disclosure, read_bundle
+from node.credentials.types import known_types, type_id_bytes32
 from node.errors import ChainMismatchError, CredentialNotAnchoredError, NotFoundError, ValidationFailedError
 from node.services.chainview import BlockRef, ChainView, LeafState
 from node.services.reasons import reason_text
@@ -73,6 +68,7 @@ K = TypeVar("K", bound=Hashable)
 
 class CheckName(StrEnum):
     FORMAT = "format"
+    DISCLOSURE = "disclosure"
     INTEGRITY = "integrity"
     CHAIN = "chain"
     ANCHOR = "anchor"
@@ -119,6 +115,14 @@ class Check(_Model):
         "checked because they are hidden).",
         examples=[["/credentialSubject/qualification/title"]],
     )
+
+
+class ClaimShown(_Model):
+    """One main claim of the credential, as its document shows it (and its hash commits to)."""
+
+    label: str = Field(description="What the claim is, for people.", examples=["Qualification"])
+    path: str = Field(description="The field's JSON pointer.", examples=["/credentialSubject/qualification/title"])
+    value: Any = Field(description="The shown value.", examples=["BCom Accounting"])
 
 
 class BlockInfo(_Model):
@@ -225,6 +229,16 @@ class Verdict(_Model):
         description="Fields the holder chose not to show (their hashes still count).",
         examples=[["/credentialSubject/learner/identity/number"]],
     )
+    claims: list[ClaimShown] = Field(
+        default_factory=list,
+        description="The credential's main claims as shown (learner, title, level, credits, ...), once its fields are "
+        "known to match their hashes; hidden claims are not listed.",
+    )
+    notices: list[str] = Field(
+        default_factory=list,
+        description="What an employer should know beside the checks: what the registry does not vouch for (e.g. the "
+        "institution's name as the issuer wrote it), what could not be compared because it is hidden.",
+    )
     anchor: AnchorFacts | None = Field(default=None, description="The anchor, when the root is anchored.")
     issuer: IssuerFacts | None = Field(default=None, description="The issuer, when the anchor was found.")
     credential_status: StatusFacts | None = Field(default=None, description="Lifecycle status, when read.")
@@ -312,25 +326,6 @@ class _Reader:
 # --- the service ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Parsed:
-    """What the format check read from the document."""
-
-    document: dict[str, Any]
-    proof: ProofModel
-    type_name: str
-    type_version: int
-    credential_type: CredentialType | None
-    """None when this node does not know that type or version (its schema cannot be checked)."""
-    issuer_ref: str
-    valid_from: int
-    valid_until: int | None
-
-    @property
-    def type_label(self) -> str:
-        return f"{self.type_name} v{self.type_version}"
-
-
 class VerificationService:
     """Verdicts for bundles against one trusted chain id and registry, read through any ChainView."""
 
@@ -382,29 +377,16 @@ class VerificationService:
             "chain_id": self.chain_id,
             "registry": self.registry,
         }
-        parsed = _parse(bundle)
-        if isinstance(parsed, Check):
+        try:
+            parsed = read_bundle(bundle, disclosure=False)
+        except BundleReadError as exc:
+            failed = _check(CheckName.FORMAT, CheckStatus.INVALID, exc.code, exc.detail, exc.fields)
             return Verdict(
                 valid=False,
-                summary=f"Not valid: {parsed.message}",
+                summary=f"Not valid: {failed.message}",
                 credential_hash=None,
                 credential_type=None,
-                checks=[parsed, *_skip_all(CheckName.FORMAT, "the file could not be read as a credential")],
-                **base,
-            )
-        try:
-            integrity = verify_integrity(parsed.document)
-        except ValidationFailedError as exc:  # a value that cannot be hashed (e.g. a number beyond ±2^53)
-            integrity = IntegrityResult((IntegrityCheck("format", "failed", exc.detail),))
-        format_failure = next((c for c in integrity.checks if c.name == "format" and not c.passed), None)
-        if format_failure is not None:
-            fmt = _check(CheckName.FORMAT, CheckStatus.INVALID, "MALFORMED_PROOF", format_failure.message)
-            return Verdict(
-                valid=False,
-                summary=f"Not valid: {fmt.message}",
-                credential_hash=parsed.proof.credential_hash.lower(),
-                credential_type=parsed.type_label,
-                checks=[fmt, *_skip_all(CheckName.FORMAT, "the credential's proof could not be read")],
+                checks=[failed, *_skip_all(CheckName.FORMAT, "the file could not be read as a credential")],
                 **base,
             )
         checks: list[Check] = [
@@ -412,10 +394,40 @@ class VerificationService:
                 CheckName.FORMAT,
                 CheckStatus.VALID,
                 "OK",
-                f"The file is a well-formed credreg credential bundle ({parsed.type_label}).",
-            ),
-            _integrity_check(integrity, parsed),
+                f"The file is a well-formed credreg credential bundle ({parsed.type_label}), read the one strict way.",
+            )
         ]
+        stated_hash = parsed.proof.credential_hash
+        try:
+            judge_disclosure(parsed)
+        except BundleReadError as exc:
+            failed = _check(CheckName.DISCLOSURE, CheckStatus.INVALID, exc.code, exc.detail, exc.fields)
+            return Verdict(
+                valid=False,
+                summary=f"Not valid: {failed.message}",
+                credential_hash=stated_hash,
+                credential_type=parsed.type_label,
+                checks=[*checks, failed, *_skip_all(CheckName.DISCLOSURE, "the holder's disclosure is not allowed")],
+                hidden_fields=list(parsed.hidden_fields),
+                **base,
+            )
+        checks.append(_disclosure_check(parsed))
+        try:
+            integrity = verify_integrity(parsed.document)
+        except ValidationFailedError as exc:  # a value that cannot be hashed
+            integrity = IntegrityResult((IntegrityCheck("format", "failed", exc.detail),))
+        format_failure = next((c for c in integrity.checks if c.name == "format" and not c.passed), None)
+        if format_failure is not None:
+            failed = _check(CheckName.INTEGRITY, CheckStatus.INVALID, "MALFORMED_PROOF", format_failure.message)
+            return Verdict(
+                valid=False,
+                summary=f"Not valid: {failed.message}",
+                credential_hash=stated_hash,
+                credential_type=parsed.type_label,
+                checks=[*checks, failed, *_skip_all(CheckName.INTEGRITY, "the credential's proof could not be read")],
+                **base,
+            )
+        checks.append(_integrity_check(integrity, parsed))
         integrity_ok = checks[-1].status is CheckStatus.VALID
         anchor_info = parsed.proof.anchor
         if anchor_info is None:
@@ -449,7 +461,7 @@ class VerificationService:
                     CheckName.ANCHOR, "the root is not anchored in the trusted registry", upto=CheckName.EXPIRY
                 )
             else:
-                issuer_check, issuer_facts = _issuer_check(reader, anchor, parsed, integrity)
+                issuer_check, issuer_facts = _issuer_check(reader, anchor, parsed)
                 checks.append(issuer_check)
                 checks.append(_key_check(reader, anchor))
                 proof = [bytes.fromhex(p[2:]) for p in anchor_info.merkle_proof]
@@ -462,9 +474,14 @@ class VerificationService:
         valid = all(c.status is CheckStatus.VALID for c in checks if c.name in REQUIRED) and not any(
             c.status is CheckStatus.INVALID for c in checks
         )
+        claims = (
+            [ClaimShown(label=c.label, path=c.path, value=c.value) for c in parsed.claims()] if integrity_ok else []
+        )
         return Verdict(
             valid=valid,
             summary=_summary(valid, checks, parsed, anchor, issuer_facts, reader.as_of),
+            claims=claims,
+            notices=_notices(parsed, issuer_facts) if integrity_ok else [],
             credential_hash=(
                 to_hex(integrity.credential_hash) if integrity.credential_hash else parsed.proof.credential_hash.lower()
             ),
@@ -507,61 +524,45 @@ class VerificationService:
 # --- the checks -------------------------------------------------------------------------------------------------
 
 
-def _parse(bundle: Mapping[str, Any] | str | bytes) -> _Parsed | Check:
-    """The format check: a Check (INVALID) when the bundle cannot be read, else what the later checks need."""
-    try:
-        if isinstance(bundle, str | bytes):
-            document = loads_bundle(bundle)
-        else:
-            document = loads_bundle(json.dumps(bundle, allow_nan=False, ensure_ascii=False))
-        proof = parse_proof(document)
-    except BundleFormatError as exc:
-        return _check(CheckName.FORMAT, CheckStatus.INVALID, "MALFORMED", exc.detail)
-    except (TypeError, ValueError, RecursionError):
-        return _check(
-            CheckName.FORMAT,
-            CheckStatus.INVALID,
-            "MALFORMED",
-            "The bundle is not a JSON object that can be read; upload the .json bundle file the issuer gave you.",
-        )
-    credential_type: CredentialType | None
-    try:
-        credential_type = credential_type_of(document)
-        name, version = credential_type.name, credential_type.version
-    except BundleFormatError as exc:
-        return _check(CheckName.FORMAT, CheckStatus.INVALID, "MALFORMED", exc.detail)
-    except UnknownCredentialTypeError as exc:
-        schema = document.get("credentialSchema")
-        schema_id = schema.get("id") if isinstance(schema, Mapping) else None
-        parsed_id = parse_schema_id(schema_id) if isinstance(schema_id, str) else None
-        if parsed_id is None:
-            return _check(CheckName.FORMAT, CheckStatus.INVALID, "UNKNOWN_TYPE", exc.detail)
-        credential_type = None  # a type or version this node does not know: its schema check is skipped
-        name, version = parsed_id
-    issuer = document.get("issuer")
-    issuer_ref = issuer.get("id") if isinstance(issuer, Mapping) else issuer
-    if not isinstance(issuer_ref, str) or not issuer_ref:
-        return _check(
-            CheckName.FORMAT,
-            CheckStatus.INVALID,
-            "MALFORMED",
-            "/issuer must be the issuer's identifier or an object with an 'id'; use the original bundle file.",
-        )
-    valid_from = _parse_time(document.get("validFrom"))
-    raw_until = document.get("validUntil")
-    valid_until = _parse_time(raw_until) if raw_until is not None else None
-    if valid_from is None or (raw_until is not None and valid_until is None):
-        return _check(
-            CheckName.FORMAT,
-            CheckStatus.INVALID,
-            "MALFORMED",
-            "/validFrom and /validUntil must be date-times with a time zone (2026-11-22T08:00:00Z); "
-            "use the original bundle file.",
-        )
-    return _Parsed(document, proof, name, version, credential_type, issuer_ref, valid_from, valid_until)
+def _disclosure_check(parsed: ReadBundle) -> Check:
+    hidden = parsed.hidden_fields
+    if not hidden:
+        return _check(CheckName.DISCLOSURE, CheckStatus.VALID, "OK", "Every field is shown; nothing is hidden.")
+    return _check(
+        CheckName.DISCLOSURE,
+        CheckStatus.VALID,
+        "FIELDS_HIDDEN",
+        f"The holder hid {len(hidden)} field{'s' if len(hidden) != 1 else ''} ({', '.join(hidden)}), all of which "
+        f"the {parsed.type_label} disclosure policy lets a holder hide; their hashes still count.",
+        hidden,
+    )
 
 
-def _integrity_check(result: IntegrityResult, parsed: _Parsed) -> Check:
+def _notices(parsed: ReadBundle, issuer: IssuerFacts | None) -> list[str]:
+    """What the verdict's reader should know beside the checks (said whether or not the credential is valid)."""
+    notices: list[str] = []
+    text = parsed.issuer_text
+    if text is not None and issuer is not None:
+        path, value = text
+        notices.append(
+            f"The credential's own text names the institution {value!r} ({path}): that is the issuer's wording, "
+            f"which the registry does not record. The accredited issuer behind this credential is issuer "
+            f"#{issuer.issuer_id}, registered as {issuer.identity}."
+        )
+    if parsed.issuer_name is not None and issuer is not None:
+        notices.append(
+            f"The credential calls its issuer {parsed.issuer_name!r} (/issuer/name); the registry knows issuer "
+            f"#{issuer.issuer_id} as {issuer.identity}, not by that name."
+        )
+    if parsed.level_hidden:
+        notices.append(
+            "The holder hid the NQF level, so it could not be compared with the issuer's accredited maximum; ask "
+            "the holder to show it if the level matters."
+        )
+    return notices
+
+
+def _integrity_check(result: IntegrityResult, parsed: ReadBundle) -> Check:
     by_name = {c.name: c for c in result.checks}
     fields, hashed, merkle = by_name.get("fields"), by_name.get("credentialHash"), by_name.get("merkleProof")
     if fields is not None and fields.status == "failed":
@@ -648,9 +649,7 @@ def _anchor_check(
     return _check(CheckName.ANCHOR, CheckStatus.VALID, "OK", message), facts
 
 
-def _issuer_check(
-    reader: _Reader, anchor: AnchorRecord, parsed: _Parsed, integrity: IntegrityResult
-) -> tuple[Check, IssuerFacts | None]:
+def _issuer_check(reader: _Reader, anchor: AnchorRecord, parsed: ReadBundle) -> tuple[Check, IssuerFacts | None]:
     def invalid(code: str, message: str, fields: Sequence[str] = ()) -> Check:
         return _check(CheckName.ISSUER, CheckStatus.INVALID, code, message, list(fields))
 
@@ -715,7 +714,7 @@ def _issuer_check(
             f"Body #{body.body_id} ({body.metadata_uri}), which accredited {who}, is not itself accredited for "
             f"{parsed.type_name} credentials; do not accept it.",
         ), facts
-    level, level_path = _level(parsed.document, integrity)
+    level, level_path = parsed.level, parsed.policy.level_field if parsed.policy else None
     if level is not None and level > issuer.max_level:
         return invalid(
             "LEVEL_OUT_OF_SCOPE",
@@ -745,7 +744,11 @@ def _issuer_check(
     level_text = (
         f"; the credential's NQF level {level} is within it"
         if level is not None
-        else ("; the credential's level is hidden, so it was not compared" if level_path else "")
+        else (
+            "; the holder hid the credential's NQF level, so it was not compared with that maximum"
+            if parsed.level_hidden
+            else ""
+        )
     )
     issued_by = (
         f"Issued by issuer #{issuer.issuer_id} under its former identity {parsed.issuer_ref}; it is registered as "
@@ -878,7 +881,7 @@ def _status_check(state: LeafState, anchor: AnchorRecord, as_of: BlockRef) -> tu
     ), facts
 
 
-def _expiry_check(anchor: AnchorRecord, parsed: _Parsed, at: int) -> Check:
+def _expiry_check(anchor: AnchorRecord, parsed: ReadBundle, at: int) -> Check:
     if anchor.expires_at and at >= anchor.expires_at:
         return _check(
             CheckName.EXPIRY,
@@ -913,7 +916,7 @@ def _expiry_check(anchor: AnchorRecord, parsed: _Parsed, at: int) -> Check:
     )
 
 
-def _schema_check(parsed: _Parsed, integrity: IntegrityResult, integrity_ok: bool) -> Check:
+def _schema_check(parsed: ReadBundle, integrity: IntegrityResult, integrity_ok: bool) -> Check:
     if not integrity_ok:
         return _skipped(CheckName.SCHEMA, "the fields do not match their hashes, so their content says nothing")
     credential_type = parsed.credential_type
@@ -1044,7 +1047,7 @@ def _skip_all(after: CheckName, reason: str, upto: CheckName = CheckName.SCHEMA)
 def _summary(
     valid: bool,
     checks: list[Check],
-    parsed: _Parsed,
+    parsed: ReadBundle,
     anchor: AnchorRecord | None,
     issuer: IssuerFacts | None,
     as_of: BlockRef,
@@ -1052,41 +1055,27 @@ def _summary(
     if not valid:
         failure = next((c for c in checks if c.status is CheckStatus.INVALID), None)
         return f"Not valid: {failure.message}" if failure else "Not valid."
-    assert anchor is not None
+    assert anchor is not None and issuer is not None
     named = parsed.issuer_ref
-    if issuer is not None and issuer.identity != named:
+    if issuer.identity != named:
         named += f", registered as {issuer.identity} now"
+    shown = [c for c in parsed.claims() if not c.path.endswith("/learner/name")]
+    learner = parsed.value("/credentialSubject/learner/name")
+    what = ", ".join(f"{c.label.lower()} {_claim_text(c.value)}" for c in shown[:4])
+    who = f" of {learner}" if isinstance(learner, str) else ""
+    hidden = f" The holder hid {len(parsed.hidden_fields)} field(s)." if parsed.hidden_fields else ""
     return (
-        f"Valid: a {parsed.type_name} credential of issuer #{anchor.issuer_id} ({named}), anchored "
+        f"Valid: a {parsed.type_name} credential{who} ({what}), issued by issuer #{anchor.issuer_id} ({named}), "
+        f"accredited by body #{issuer.body_id} ({issuer.body_identity}) under the registry's governance; anchored "
         f"{_when(anchor.anchored_at)}; not revoked, suspended, superseded or expired as of block {as_of.number} "
-        f"({_when(as_of.timestamp)})."
+        f"({_when(as_of.timestamp)}).{hidden}"
     )
 
 
-def _parse_time(value: object) -> int | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return int(moment.timestamp())
-
-
-def _level(document: Mapping[str, Any], integrity: IntegrityResult) -> tuple[int | None, str | None]:
-    """The credential's NQF level and its field path; (None, path) when that field is hidden; (None, None) if none."""
-    for path in integrity.hidden_fields:
-        if path.startswith("/credentialSubject/") and path.endswith("/nqfLevel"):
-            return None, path
-    for path in integrity.shown_fields:
-        if path.startswith("/credentialSubject/") and path.endswith("/nqfLevel"):
-            value: Any = document
-            for token in split_pointer(path):
-                value = value[token]
-            return (value, path) if isinstance(value, int) and not isinstance(value, bool) else (None, None)
-    return None, None
+def _claim_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value[:3]) + (" …" if len(value) > 3 else "")
+    return str(value)
 
 
 def _within(t: int, start: int, end: int) -> bool:

@@ -55,7 +55,7 @@ def test_verify_a_bundle_whole_and_tampered(served: tuple[World, TestClient]) ->
     assert response.status_code == 200, response.text
     verdict = response.json()
     assert verdict["valid"] is True, verdict["summary"]
-    assert [c["status"] for c in verdict["checks"]] == ["VALID"] * 9
+    assert [c["status"] for c in verdict["checks"]] == ["VALID"] * 10
     assert verdict["asOfBlock"]["number"] >= bundle["proof"]["anchor"]["blockNumber"]
     assert verdict["chainId"] == world.node.chain_id and verdict["registry"] == world.registry
     assert verdict["anchor"]["issuerId"] == world.demo.issuer_id
@@ -64,7 +64,7 @@ def test_verify_a_bundle_whole_and_tampered(served: tuple[World, TestClient]) ->
     forged["credentialSubject"]["institution"] = "Another University"
     verdict = client.post("/v1/verify", json=forged).json()
     assert verdict["valid"] is False
-    integrity = verdict["checks"][1]
+    integrity = verdict["checks"][2]
     assert (integrity["name"], integrity["status"], integrity["code"]) == ("integrity", "INVALID", "FIELDS_ALTERED")
     assert integrity["fields"] == ["/credentialSubject/institution"]
 
@@ -83,7 +83,7 @@ def test_verify_a_batch_in_order(served: tuple[World, TestClient]) -> None:
     result = response.json()
     assert (result["count"], result["validCount"]) == (3, 2)
     assert [v["valid"] for v in result["verdicts"]] == [True, False, True]
-    assert result["verdicts"][1]["checks"][2]["code"] == "WRONG_CHAIN"
+    assert result["verdicts"][1]["checks"][3]["code"] == "WRONG_CHAIN"
     assert {v["asOfBlock"]["number"] for v in result["verdicts"]} == {result["asOfBlock"]["number"]}
 
     too_many = client.post("/v1/verify/batch", json={"bundles": [{}] * 1001})

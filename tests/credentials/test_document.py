@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from node.credentials.bundle import AnchorInfo, batch_tree, dumps_bundle, make_bundles
+from node.credentials.disclosure import policy_for
 from node.credentials.document import (
     CREDREG_CONTEXT,
     VC_CONTEXT,
@@ -29,6 +30,7 @@ from node.credentials.hashing import flatten, split_pointer
 from node.credentials.keccak import to_hex
 from node.credentials.merkle import verify
 from node.credentials.proof import PROOF_TYPE
+from node.credentials.types import get_type
 from tests.samples import VALID
 
 ISSUER = "did:web:uni.example.ac.za"
@@ -48,10 +50,12 @@ def anchored_batch(n: int = 5) -> list[dict[str, Any]]:
 
 
 BUNDLE = anchored_batch()[2]
+POLICY = policy_for(get_type("formal-qualification"))
 HIDEABLE = sorted(
-    {p for p in flatten(BUNDLE) if p.startswith("/credentialSubject/")}
-    | {"/credentialSubject/learner", "/credentialSubject/learner/identity", "/credentialSubject/qualification"}
+    {p for p in flatten(BUNDLE) if POLICY.may_hide(p)}
+    | {"/credentialSubject/learner", "/credentialSubject/learner/identity"}
 )
+"""What the formal-qualification disclosure policy lets a holder hide (fields and whole objects)."""
 
 
 def test_document_has_the_w3c_vc_2_shape() -> None:
@@ -279,6 +283,9 @@ def test_hiding_the_last_field_of_an_object_removes_the_object() -> None:
         ("/issuer/id", "only fields under /credentialSubject"),
         ("/validFrom", "only fields under /credentialSubject"),
         ("credentialSubject/learner", "not a JSON pointer"),
+        ("/credentialSubject/qualification/nqfLevel", "cannot be hidden in a formal-qualification v1 credential"),
+        ("/credentialSubject/qualification", "it is what the credential claims"),
+        ("/credentialSubject/institution", "Fields you can hide: /credentialSubject/awardDate"),
     ],
 )
 def test_hiding_a_path_that_cannot_be_hidden_is_an_error(path: str, words: str) -> None:

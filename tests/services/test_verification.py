@@ -204,6 +204,7 @@ def test_genuine_credential_is_valid_with_every_check_listed(world: World) -> No
     assert verdict.valid, verdict.summary
     assert [c.name.value for c in verdict.checks] == [
         "format",
+        "disclosure",
         "integrity",
         "chain",
         "anchor",
@@ -214,7 +215,10 @@ def test_genuine_credential_is_valid_with_every_check_listed(world: World) -> No
         "schema",
     ]
     assert set(statuses(verdict).values()) == {"VALID"}
-    assert verdict.summary.startswith("Valid: a formal-qualification credential of issuer #1")
+    assert verdict.summary.startswith("Valid: a formal-qualification credential of Thandiwe Nkosi (qualification ")
+    assert f"issued by issuer #{world.demo.issuer_id} ({DEMO_ISSUER_URI}), accredited by body #" in verdict.summary
+    assert [c.label for c in verdict.claims][:4] == ["Learner", "Qualification", "Qualification id", "NQF level"]
+    assert {c.path: c.value for c in verdict.claims}["/credentialSubject/qualification/nqfLevel"] == 7
     assert verdict.anchor is not None and verdict.anchor.issuer_id == world.demo.issuer_id
     assert verdict.anchor.signing_key == world.demo.key.address
     assert verdict.issuer is not None and verdict.issuer.identity == DEMO_ISSUER_URI
@@ -261,11 +265,26 @@ def test_hidden_fields_still_verify(world: World) -> None:
     schema = verdict.check("schema")
     assert (schema.status, schema.code) == (CheckStatus.VALID, "OK_SHOWN_FIELDS")
     assert "were not checked" in schema.message
-    # hiding the level means the level cannot be compared, and the verdict says so
-    no_level = disclose(bundle, ["/credentialSubject/qualification/nqfLevel"])
-    verdict = world.verify(no_level)
-    assert verdict.valid
-    assert "level is hidden" in verdict.check("issuer").message
+    # a formal qualification's level decides the issuer's scope: its policy does not let a holder hide it
+    no_level = copy.deepcopy(bundle)
+    del no_level["credentialSubject"]["qualification"]["nqfLevel"]
+    del no_level["proof"]["salts"]["/credentialSubject/qualification/nqfLevel"]
+    assert failing(world.verify(no_level)) == ("disclosure", "DISCLOSURE_NOT_ALLOWED")
+
+
+def test_a_hidden_level_is_said_to_be_uncompared(world: World) -> None:
+    # a micro-credential's policy lets the holder hide its NQF level; the verdict then says it was not compared
+    subject = {**SUBJECTS["micro-credential"], "nqfLevel": 5}
+    document = build_document("micro-credential", subject, issuer_id=world.demo.uri)
+    [bundle] = world.anchor([document], type_name="micro-credential")
+    verdict = world.verify(disclose(bundle, ["/credentialSubject/nqfLevel"]))
+    assert verdict.valid, verdict.summary
+    assert "hid the credential's NQF level, so it was not compared" in verdict.check("issuer").message
+    assert any("hid the NQF level" in n for n in verdict.notices)
+    assert "/credentialSubject/nqfLevel" not in {c.path for c in verdict.claims}
+    shown = world.verify(bundle)
+    assert "NQF level 5 is within it" in shown.check("issuer").message
+    assert {c.path: c.value for c in shown.claims}["/credentialSubject/nqfLevel"] == 5
 
 
 def test_a_proof_of_another_leaf_fails_the_merkle_check(world: World) -> None:
@@ -442,7 +461,7 @@ def test_malformed_input_gives_a_verdict_not_an_error(world: World) -> None:
         verdict = world.verify(junk)
         assert not verdict.valid
         assert failing(verdict)[0] == "format"
-        assert [c.status for c in verdict.checks[1:]] == [CheckStatus.SKIPPED] * 8
+        assert [c.status for c in verdict.checks[1:]] == [CheckStatus.SKIPPED] * 9
 
 
 def test_batch_shares_one_snapshot_and_is_capped(world: World) -> None:
@@ -573,7 +592,7 @@ def test_cli_verifies_online_then_offline_against_a_dead_rpc(
     assert as_json.exit_code == 3, as_json.output  # one of them is not valid
     report = json.loads(as_json.stdout)
     assert [r["verdict"]["valid"] for r in report["results"]] == [True, False]
-    assert report["results"][1]["verdict"]["checks"][6]["code"] == "REVOKED"
+    assert report["results"][1]["verdict"]["checks"][7]["code"] == "REVOKED"
     assert report["checkpoint"]["signer"] == signer
     untrusted = runner.invoke(
         app, ["verify", files[0], "--checkpoint", str(checkpoint), "--trust-signer", world.demo.key.address]
