@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
 from node.chain.registry import (
@@ -32,7 +33,7 @@ from node.credentials.bundle import AnchorInfo, batch_tree, make_bundles
 from node.credentials.document import build_document
 from node.credentials.keccak import keccak256, to_hex
 from node.credentials.types import type_id_bytes32
-from node.services.chainview import BlockRef, LeafState
+from node.services.chainview import AnchorTx, BlockRef, LeafState
 
 CHAIN_ID = 472019
 REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -218,7 +219,48 @@ class FakeChain:
     def body_types(self, body_id: int) -> list[bytes]:
         return list(self.body_scope.get(body_id, []))
 
+    def anchor_transaction(self, root: bytes) -> AnchorTx | None:
+        block = self.anchor_blocks.get(root)
+        return AnchorTx(to_hex(keccak256(b"tx" + root)), block) if block is not None else None
+
     def block(self, number: int) -> BlockRef | None:
         if not 1 <= number <= self.number:
             return None
         return BlockRef(number, to_hex(keccak256(number.to_bytes(8, "big"))), START + number - 1)
+
+    # --- the state as checkpoint facts (added for the test vectors, tests/vectors) --------------------------------------
+
+    def facts(self) -> dict[str, Any]:
+        """Every record this chain holds, in the checkpoint ``facts`` shape (``node/services/checkpoint.py``): what
+        :class:`~node.services.checkpoint.CheckpointChainView` answers from. Leaf states are the effective state of
+        every leaf of every root; blocks are every block up to the current one."""
+        return {
+            "anchors": {to_hex(root): _encode(record) for root, record in self.anchors.items()},
+            "leafStates": {
+                to_hex(root): {to_hex(leaf): _encode(self.leaf_state(root, leaf, [])) for leaf in leaves}
+                for root, leaves in self.leaves.items()
+            },
+            "keys": {str(key_id): _encode(record) for key_id, record in self.keys.items()},
+            "issuers": {str(issuer_id): _encode(record) for issuer_id, record in self.issuers.items()},
+            "issuerTypes": {str(i): [to_hex(t) for t in types] for i, types in self.issuer_scope.items()},
+            "issuerIdentities": {str(i): list(uris) for i, uris in self.identities.items()},
+            "bodies": {str(body_id): _encode(record) for body_id, record in self.bodies.items()},
+            "bodyTypes": {str(b): [to_hex(t) for t in types] for b, types in self.body_scope.items()},
+            "blocks": {str(n): _encode(self.block(n)) for n in range(1, self.number + 1)},
+            "anchorTransactions": {to_hex(root): _encode(self.anchor_transaction(root)) for root in self.anchors},
+        }
+
+
+def _encode(record: object) -> Any:
+    """A record (frozen dataclass) as the checkpoint writes it: bytes as 0x hex, enums as ints; None stays None."""
+    if record is None:
+        return None
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(record):  # type: ignore[arg-type]
+        value = getattr(record, f.name)
+        if isinstance(value, bytes):
+            value = to_hex(value)
+        elif isinstance(value, IntEnum):
+            value = int(value)
+        out[f.name] = value
+    return out

@@ -34,6 +34,15 @@ class BlockRef:
 
 
 @dataclass(frozen=True)
+class AnchorTx:
+    """Where the chain says a root was anchored: the transaction and block of its ``CredentialAnchored`` log."""
+
+    tx_hash: str
+    """0x-prefixed lowercase hex."""
+    block_number: int
+
+
+@dataclass(frozen=True)
 class LeafState:
     """The effective status of (root, credential): the more severe of the root's and the credential's own."""
 
@@ -78,6 +87,10 @@ class ChainView(Protocol):
         """A block of the chain as this view knows it, or None when it does not know that block (not an error:
         verification then only skips comparing the bundle's block with the anchor time)."""
 
+    def anchor_transaction(self, root: bytes) -> AnchorTx | None:
+        """The transaction and block that anchored ``root`` (from its log), or None when this view cannot say (a
+        checkpoint made before it recorded them): the verdict then does not mention the bundle's transaction."""
+
     def snapshot(self) -> ChainView:
         """A view whose every answer is as of one block, ``as_of()`` of the returned view.
 
@@ -111,6 +124,15 @@ class RpcChainView:
     def block(self, number: int) -> BlockRef | None:
         header = self._client.block_header(number)
         return BlockRef(*header) if header is not None else None
+
+    def anchor_transaction(self, root: bytes) -> AnchorTx | None:
+        record = self.anchor(root)
+        if record is None:
+            return None
+        logs = self._client.anchor_logs(root, record.anchored_at)
+        last = self.as_of().number
+        found = [log for log in logs if log.block_number <= last]
+        return AnchorTx(found[0].tx_hash.lower(), found[0].block_number) if found else None
 
     def body_types(self, body_id: int) -> list[bytes]:
         try:

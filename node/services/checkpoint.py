@@ -3,9 +3,9 @@
 ``credreg checkpoint create BUNDLE... --rpc-url URL --out FILE`` verifies the bundles once against the chain through a
 :class:`RecordingChainView` (a snapshot at one block), and writes every answer the verification needed (anchor
 records, leaf states, key / issuer / body records and scopes, an issuer's identity history when a bundle names another
-identity than its current one, the anchor blocks) together with that block's number, hash and time. The signer signs
-the canonical JSON (RFC 8785) of all of it with EIP-191 (``personal_sign``), so the file is bound to that block and
-that signer::
+identity than its current one, the anchor blocks, the anchoring transactions) together with that block's number,
+hash and time. The signer signs the canonical JSON (RFC 8785) of all of it with EIP-191 (``personal_sign``), so the
+file is bound to that block and that signer::
 
     {
       "format": "credreg-checkpoint/v1",
@@ -56,7 +56,7 @@ from node.errors import (
     CheckpointUntrustedSignerError,
     ValidationFailedError,
 )
-from node.services.chainview import BlockRef, ChainView, LeafState
+from node.services.chainview import AnchorTx, BlockRef, ChainView, LeafState
 from node.services.verification import MAX_BATCH, Verdict, VerificationService
 
 FORMAT = "credreg-checkpoint/v1"
@@ -136,6 +136,7 @@ class RecordingChainView:
         self.bodies: dict[str, dict[str, Any] | None] = {}
         self.body_types_: dict[str, list[str]] = {}
         self.blocks: dict[str, dict[str, Any]] = {}
+        self.anchor_txs: dict[str, dict[str, Any] | None] = {}
 
     def facts(self) -> dict[str, Any]:
         return {
@@ -148,6 +149,7 @@ class RecordingChainView:
             "bodies": self.bodies,
             "bodyTypes": self.body_types_,
             "blocks": self.blocks,
+            "anchorTransactions": self.anchor_txs,
         }
 
     def as_of(self) -> BlockRef:
@@ -202,6 +204,11 @@ class RecordingChainView:
             self.blocks[str(number)] = _encode(block)
         return block
 
+    def anchor_transaction(self, root: bytes) -> AnchorTx | None:
+        found = self._inner.anchor_transaction(root)
+        self.anchor_txs[to_hex(root)] = _encode(found) if found is not None else None
+        return found
+
 
 class CheckpointChainView:
     """A ChainView answered from a checked checkpoint, with no network; an unrecorded question is refused."""
@@ -221,6 +228,8 @@ class CheckpointChainView:
         self._issuer_identities: dict[str, tuple[str, ...]] | None = None  # None: an older checkpoint, without them
         if "issuerIdentities" in facts:
             self._issuer_identities = {k: _str_tuple(v) for k, v in _section(facts, "issuerIdentities").items()}
+        # absent in checkpoints made before they were recorded: the verdict then does not mention the transaction
+        self._anchor_txs = _table(facts, "anchorTransactions", AnchorTx) if "anchorTransactions" in facts else {}
         self._leaf_states: dict[str, dict[str, LeafState]] = {
             root: {h: _decode(LeafState, s) for h, s in _mapping(states, "leafStates").items()}
             for root, states in _section(facts, "leafStates").items()
@@ -266,6 +275,9 @@ class CheckpointChainView:
 
     def block(self, number: int) -> BlockRef | None:
         return self._blocks.get(str(number))  # unknown is an allowed answer: the comparison is only skipped
+
+    def anchor_transaction(self, root: bytes) -> AnchorTx | None:
+        return self._anchor_txs.get(to_hex(root))  # unknown is an allowed answer: the verdict then does not say
 
     def _get(self, table: Mapping[str, R], key: str, what: str) -> R:
         if key not in table:

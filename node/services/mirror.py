@@ -30,7 +30,7 @@ from node.chain.registry import (
     KeyRecord,
 )
 from node.errors import ContractNotFoundError
-from node.services.chainview import BlockRef, ChainView, LeafState
+from node.services.chainview import AnchorTx, BlockRef, ChainView, LeafState
 
 T = TypeVar("T")
 
@@ -73,6 +73,9 @@ class IndexedEvent(Protocol):
 
     @property
     def args(self) -> Mapping[str, Any]: ...
+
+    @property
+    def tx_hash(self) -> str: ...
 
 
 class _V(Generic[T]):
@@ -132,6 +135,8 @@ class _State:
         self.bodies: dict[int, _V[BodyRecord | None]] = {}
         self.body_types: dict[int, _V[tuple[bytes, ...]]] = {}
         self.blocks: dict[int, _V[BlockRef]] = {}
+        self.anchor_txs: dict[bytes, _V[AnchorTx]] = {}
+        """Where each root was anchored (its CredentialAnchored log's transaction and block)."""
         self.journal: deque[tuple[int, dict[Any, _V[Any]], Any]] = deque()
         """(block, table, key) of every write in the last HISTORY_BLOCKS blocks: what a rollback undoes."""
         self.journal_floor = 0
@@ -257,6 +262,10 @@ class _Reads:
             return None
         return _at(state.blocks.get(number), block)
 
+    def anchor_transaction(self, root: bytes) -> AnchorTx | None:
+        state, block = self._pin()
+        return _at(state.anchor_txs.get(root), block)
+
 
 class MirrorSnapshot(_Reads):
     """Every answer as of one block (the mirror's ``as_of()`` when the snapshot was taken)."""
@@ -320,6 +329,7 @@ class MirrorChainView(_Reads):
             record = anchor_record_of(args)
             if record is not None:
                 state.put(state.roots, record.root, block, _Root(record, ZERO_WORD))
+                state.put(state.anchor_txs, record.root, block, AnchorTx(event.tx_hash.lower(), block))
             return
         if name in IDENTITY_EVENTS:
             issuer_id, uri = int(args["issuerId"]), str(args["metadataURI"])

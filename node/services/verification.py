@@ -50,7 +50,7 @@ from node.credentials.keccak import to_hex
 from node.credentials.reader import BundleReadError, ReadBundle, judge_disclosure, read_bundle
 from node.credentials.types import known_types, type_id_bytes32
 from node.errors import ChainMismatchError, CredentialNotAnchoredError, NotFoundError, ValidationFailedError
-from node.services.chainview import BlockRef, ChainView, LeafState
+from node.services.chainview import AnchorTx, BlockRef, ChainView, LeafState
 from node.services.reasons import reason_text
 from node.store import Store
 from node.store.records import CredentialStatus as OutboxStatus
@@ -154,10 +154,15 @@ class AnchorFacts(_Model):
         examples=["0x" + "34" * 32],
     )
     expires_at: int | None = Field(description="On-chain expiry (Unix seconds), or null for none.", examples=[None])
-    transaction_hash: str = Field(
-        description="Anchoring transaction, as the bundle records it.", examples=["0x" + "56" * 32]
+    transaction_hash: str | None = Field(
+        description="The anchoring transaction as the chain records it (null when this verifier cannot look it up; "
+        "the bundle's own claim is never repeated unchecked).",
+        examples=["0x" + "56" * 32],
     )
-    block_number: int = Field(description="Anchoring block, as the bundle records it.", examples=[1200])
+    block_number: int | None = Field(
+        description="The anchoring block as the chain records it (null when it could not be confirmed).",
+        examples=[1200],
+    )
 
 
 class IssuerFacts(_Model):
@@ -318,6 +323,9 @@ class _Reader:
 
     def block(self, number: int) -> BlockRef | None:
         return self._once("block", number, self.view.block)
+
+    def anchor_transaction(self, root: bytes) -> AnchorTx | None:
+        return self._once("anchor_tx", root, self.view.anchor_transaction)
 
     def leaf_state(self, root: bytes, credential_hash: bytes, proof: list[bytes]) -> LeafState:
         return self.view.leaf_state(root, credential_hash, proof)
@@ -612,6 +620,36 @@ def _anchor_check(
             ),
             None,
         )
+    bundle_tx = tx_hash.lower()
+    where = f"block {block_number}, transaction {bundle_tx}"
+    on_chain = reader.anchor_transaction(root)
+    confirmed_tx: str | None = None
+    confirmed_block: int | None = None
+    if on_chain is not None:
+        confirmed_tx, confirmed_block = on_chain.tx_hash, on_chain.block_number
+        chain_where = f"block {on_chain.block_number}, transaction {on_chain.tx_hash}"
+        if (on_chain.tx_hash, on_chain.block_number) == (bundle_tx, block_number):
+            note = f" The chain's record of the anchor ({chain_where}) is the one the bundle gives."
+        else:
+            note = (
+                f" Note: the bundle records {where}, but the chain anchored this root in {chain_where}: the bundle's "
+                "transaction details are wrong (e.g. stale after a chain reorganisation). The anchor on chain is what "
+                "counts, and the verdict gives the chain's record."
+            )
+    else:
+        block = reader.block(block_number) if block_number <= reader.as_of.number else None
+        if block is not None and block.timestamp == anchor.anchored_at:
+            # block times strictly increase along a chain: the one block whose time is the anchor time anchored it
+            confirmed_block = block_number
+            note = (
+                f" The bundle's block {block_number} is the anchoring block (its time is the anchor time); this "
+                "verifier cannot look up the transaction, so the verdict does not give one."
+            )
+        else:
+            note = (
+                f" The bundle records {where}; this verifier could not confirm that with the chain, so the verdict "
+                "gives neither. The anchor on chain is what counts."
+            )
     facts = AnchorFacts(
         merkle_root=to_hex(root),
         issuer_id=anchor.issuer_id,
@@ -621,26 +659,9 @@ def _anchor_check(
         leaf_count=anchor.leaf_count,
         credential_type=to_hex(anchor.credential_type),
         expires_at=anchor.expires_at or None,
-        transaction_hash=tx_hash.lower(),
-        block_number=block_number,
+        transaction_hash=confirmed_tx,
+        block_number=confirmed_block,
     )
-    where = f"block {block_number}, transaction {tx_hash.lower()}"
-    block = reader.block(block_number) if block_number <= reader.as_of.number else None
-    if block_number > reader.as_of.number:
-        note = (
-            f" Note: the bundle records {where}, which is beyond the chain's latest block {reader.as_of.number}: "
-            "its transaction details are wrong. The anchor on chain is what counts."
-        )
-    elif block is None:
-        note = f" The bundle records {where}; this verifier cannot look that block up, so it was not compared."
-    elif block.timestamp == anchor.anchored_at:
-        note = f" The bundle's record ({where}) agrees with the anchor time."
-    else:
-        note = (
-            f" Note: the bundle records {where}, but that block's time is {_when(block.timestamp)}, not the anchor "
-            "time: the bundle's transaction details are stale (e.g. after a chain reorganisation). The anchor on "
-            "chain is what counts."
-        )
     message = (
         f"The root was anchored by issuer #{anchor.issuer_id} with signing key {anchor.key} on "
         f"{_when(anchor.anchored_at)} ({anchor.leaf_count} credential{'s' if anchor.leaf_count != 1 else ''} "

@@ -225,7 +225,33 @@ def test_genuine_credential_is_valid_with_every_check_listed(world: World) -> No
     assert verdict.credential_status is not None and verdict.credential_status.status == "active"
     assert verdict.as_of_block is not None and verdict.as_of_block.number >= bundle["proof"]["anchor"]["blockNumber"]
     assert verdict.credential_hash == bundle["proof"]["credentialHash"]
-    assert "agrees with the anchor time" in verdict.check("anchor").message
+    assert "is the one the bundle gives" in verdict.check("anchor").message
+    anchor = bundle["proof"]["anchor"]
+    assert (verdict.anchor.transaction_hash, verdict.anchor.block_number) == (
+        anchor["transactionHash"],
+        anchor["blockNumber"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("member", "value"), [("transactionHash", "0x" + "5e" * 32), ("blockNumber", 1), ("blockNumber", 10**9)]
+)
+def test_the_verdict_never_repeats_unchecked_transaction_details(world: World, member: str, value: Any) -> None:
+    # the transaction and block are not hashed: a holder can write anything there. The verdict gives the chain's
+    # record of the anchor and says the bundle's is wrong; it never repeats the bundle's claim as a fact
+    [bundle] = world.issue()
+    genuine = world.verify(bundle).anchor
+    assert genuine is not None
+    altered = copy.deepcopy(bundle)
+    altered["proof"]["anchor"][member] = value
+    verdict = world.verify(altered)
+    assert verdict.valid, verdict.summary
+    assert verdict.anchor is not None
+    assert (verdict.anchor.transaction_hash, verdict.anchor.block_number) == (
+        genuine.transaction_hash,
+        genuine.block_number,
+    )
+    assert "the bundle's transaction details are wrong" in verdict.check("anchor").message
     assert "NQF level 7 is within it" in verdict.check("issuer").message
     # the file's text verifies the same, and the JSON uses camelCase names
     assert world.verify(dumps_bundle(bundle)).valid
