@@ -27,8 +27,7 @@ from node.chain.keystore import load_key, passphrase_from
 from node.chain.registry import RegistryClient
 from node.cli._app import app, err, friendly, out
 from node.config import DEVNET_CHAIN_ID, Settings, get_settings
-from node.credentials.bundle import loads_bundle
-from node.credentials.document import parse_proof
+from node.credentials.reader import read_bundle
 from node.errors import ChainMismatchError, ConfigurationError, ValidationFailedError
 from node.runtime import rpc_url_of
 from node.services.chainview import RpcChainView
@@ -200,8 +199,7 @@ def _trust(text: str, registry: str | None, chain_id: int | None) -> tuple[int, 
     """(chain id, registry, where they come from): the given ones, or else the bundle's own."""
     if registry is not None and chain_id is not None:
         return chain_id, registry, "given with --registry/--chain-id"
-    bundle = loads_bundle(text)
-    anchor = parse_proof(bundle).anchor
+    anchor = read_bundle(text, disclosure=False).proof.anchor  # the verdict judges the disclosure
     if anchor is None:
         raise ValidationFailedError(
             "the bundle has no anchor (it was never anchored), so it names no chain or registry: ask the issuer for "
@@ -267,8 +265,14 @@ def _print(report: dict[str, Any]) -> None:
             out.print(
                 f"  [{style}]{check['status']:<8}[/] {check['name']:<9} {escape(check['message'])}", highlight=False
             )
+        for claim in verdict["claims"]:
+            value = claim["value"]
+            shown = "; ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+            out.print(f"  {escape(claim['label'])}: {escape(shown)}", highlight=False)
         if verdict["hiddenFields"]:
             out.print(f"  hidden by the holder: {', '.join(verdict['hiddenFields'])}", highlight=False)
+        for notice in verdict["notices"]:
+            out.print(f"  [yellow]note:[/] {escape(notice)}", highlight=False)
         out.print(
             f"  trust: chain {verdict['chainId']}, registry {verdict['registry']} ({result['trust']})", highlight=False
         )

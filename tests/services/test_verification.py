@@ -590,6 +590,15 @@ def test_cli_verifies_online_then_offline_against_a_dead_rpc(
     )
     assert trusted.exit_code == 0, trusted.output
     assert "VALID" in trusted.output and "given with --registry" in trusted.output
+    assert "Qualification: Bachelor of Commerce" in trusted.output  # the main claims, as shown
+    assert "note: The credential's own text names the institution" in " ".join(trusted.output.split())
+    forged = json.loads(dumps_bundle(good))
+    title = "/credentialSubject/qualification/title"
+    del forged["credentialSubject"]["qualification"]["title"], forged["proof"]["salts"][title]  # not hideable
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    refused = runner.invoke(app, ["verify", str(tmp_path / "forged.json"), "--rpc-url", url])
+    assert refused.exit_code == 3, refused.output
+    assert "DISCLOSURE_NOT_ALLOWED" in refused.output or "may not hide it" in " ".join(refused.output.split())
     own = runner.invoke(app, ["verify", files[0], "--rpc-url", url])
     assert own.exit_code == 0, own.output
     assert "taken from the bundle itself" in own.output
