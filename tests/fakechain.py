@@ -31,6 +31,7 @@ from node.chain.registry import (
 )
 from node.credentials.bundle import AnchorInfo, batch_tree, make_bundles
 from node.credentials.document import build_document
+from node.credentials.hashing import issuer_metadata_hash
 from node.credentials.keccak import keccak256, to_hex
 from node.credentials.types import type_id_bytes32
 from node.services.chainview import AnchorTx, BlockRef, LeafState
@@ -47,6 +48,7 @@ class FakeIssuer:
     uri: str
     key_id: int
     key: str
+    name: str | None = None
 
 
 @dataclass
@@ -98,9 +100,14 @@ class FakeChain:
         self.body_scope[body_id] = [type_id_bytes32(t) for t in types]
         return body_id
 
-    def add_issuer(self, body_id: int, types: tuple[str, ...], max_level: int = 10) -> FakeIssuer:
+    def add_issuer(
+        self, body_id: int, types: tuple[str, ...], max_level: int = 10, name: str | None = None
+    ) -> FakeIssuer:
+        """An issuer accredited by ``body_id`` with one signing key; ``name`` is its registered name, bound by its
+        metadata hash as the node accredits issuers (None: no name registered, a zero hash)."""
         issuer_id = len(self.issuers) + 1
         uri = f"did:web:issuer{issuer_id}.credreg.test"
+        metadata_hash = issuer_metadata_hash(uri, name) if name is not None else b"\0" * 32
         self.issuers[issuer_id] = IssuerRecord(
             issuer_id,
             body_id,
@@ -110,7 +117,7 @@ class FakeChain:
             START - 1000,
             OPEN_END,
             START - 1000,
-            b"\0" * 32,
+            metadata_hash,
             uri,
         )
         self.issuer_scope[issuer_id] = [type_id_bytes32(t) for t in types]
@@ -118,7 +125,7 @@ class FakeChain:
         key_id = len(self.keys) + 1
         key = "0x" + keccak256(f"key{key_id}".encode()).hex()[-40:]
         self.keys[key_id] = KeyRecord(key, issuer_id, key_id, START - 1000, OPEN_END, 0, START - 1000, OPEN_END)
-        return FakeIssuer(issuer_id, uri, key_id, key)
+        return FakeIssuer(issuer_id, uri, key_id, key, name)
 
     def set_issuer(self, issuer_id: int, **changes: Any) -> None:
         self.issuers[issuer_id] = dataclasses.replace(self.issuers[issuer_id], **changes)
@@ -141,7 +148,10 @@ class FakeChain:
         start = dt.datetime.fromtimestamp(self.now, dt.UTC)
         until = dt.datetime.fromtimestamp(valid_until, dt.UTC) if valid_until else None
         documents = [
-            build_document(type_name, s, issuer_id=issuer.uri, valid_from=start, valid_until=until) for s in subjects
+            build_document(
+                type_name, s, issuer_id=issuer.uri, issuer_name=issuer.name, valid_from=start, valid_until=until
+            )
+            for s in subjects
         ]
         anchored_at = self.mine()
         tree = batch_tree(documents)
@@ -228,7 +238,7 @@ class FakeChain:
             return None
         return BlockRef(number, to_hex(keccak256(number.to_bytes(8, "big"))), START + number - 1)
 
-    # --- the state as checkpoint facts (added for the test vectors, tests/vectors) --------------------------------------
+    # --- the state as checkpoint facts (for the test vectors, tests/vectors) ------------------------------------------
 
     def facts(self) -> dict[str, Any]:
         """Every record this chain holds, in the checkpoint ``facts`` shape (``node/services/checkpoint.py``): what

@@ -195,3 +195,16 @@ def bytes32_from_hex(value: object, what: str) -> bytes:
         except ValueError:
             pass
     raise InvalidFieldError(f"{what} must be 0x followed by 64 hex digits (32 bytes); got {str(value)[:80]!r}.")
+
+
+def issuer_metadata_hash(identity: str, name: str) -> bytes:
+    """The ``metadataHash`` an issuer is accredited with: ``keccak256(JCS({"id": identity, "name": name}))``.
+
+    The registry stores only this hash beside the identity (a DID or https profile), never the name itself; a
+    credential whose ``issuer`` object is exactly ``{"id": identity, "name": name}`` thereby shows the issuer's
+    registered name, and a verifier confirms it by hashing it again.
+    """
+    try:
+        return keccak256(rfc8785.dumps({"id": identity, "name": name}))
+    except rfc8785.CanonicalizationError as exc:
+        raise InvalidFieldError(f"The issuer's name cannot be canonicalised as JSON ({exc}).") from exc

@@ -9,10 +9,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from eth_utils.crypto import keccak
 from web3.logs import DISCARD
 
 from node.chain.registry import OPEN_END, type_id
+from node.credentials.hashing import issuer_metadata_hash
 from node.credentials.types import known_types
 from node.errors import ConfigurationError
 from node.runtime import Node
@@ -57,7 +57,13 @@ def ensure_demo_issuer(node: Node) -> DemoIssuer:
         now = int(time.time()) - 60
         receipt = admin_tm.transact(
             registry.registry.functions.accreditIssuer(
-                body_id, types, MAX_LEVEL, now, OPEN_END, DEMO_ISSUER_URI, keccak(text=DEMO_ISSUER_URI)
+                body_id,
+                types,
+                MAX_LEVEL,
+                now,
+                OPEN_END,
+                DEMO_ISSUER_URI,
+                issuer_metadata_hash(DEMO_ISSUER_URI, DEMO_ISSUER_NAME),
             )
         )
         accredited = registry.registry.events.IssuerAccredited().process_receipt(receipt, errors=DISCARD)

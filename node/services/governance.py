@@ -24,7 +24,6 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
-from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from web3.contract.contract import ContractFunction
@@ -43,6 +42,7 @@ from node.chain.registry import (
     type_id,
 )
 from node.chain.txmanager import TxManager
+from node.credentials.hashing import issuer_metadata_hash
 from node.credentials.types import known_types
 from node.errors import (
     AccreditationStateError,
@@ -987,7 +987,7 @@ class GovernanceService:
             start,
             valid_until or 0,
             metadata_uri,
-            keccak(text=metadata_uri),
+            issuer_metadata_hash(metadata_uri, name),  # binds the registered name (the chain keeps only the hash)
         )
         admin_tm = self._admin_tm(body.admin, body_admin_keystore_path)
         act, receipt = self.act(fn, direct=admin_tm, subject=f"body {body_id}")

@@ -46,6 +46,7 @@ from node.chain.registry import (
     KeyRecord,
 )
 from node.credentials.document import IntegrityCheck, IntegrityResult, verify_integrity
+from node.credentials.hashing import issuer_metadata_hash
 from node.credentials.keccak import to_hex
 from node.credentials.reader import BundleReadError, ReadBundle, judge_disclosure, read_bundle
 from node.credentials.types import known_types, type_id_bytes32
@@ -174,6 +175,13 @@ class IssuerFacts(_Model):
         description="The issuer's registered identity now (a DID or https profile); the document may name one the "
         "issuer held before (the issuer check says so).",
         examples=["did:web:demo-university.credreg.test"],
+    )
+    registered_name: str | None = Field(
+        default=None,
+        description="The issuer's registered name, when the credential shows it and the registry confirms it (the "
+        "registry keeps keccak256(JCS({id, name})) as the issuer's metadata hash, not the name itself); null when "
+        "not shown or not confirmed.",
+        examples=["University of Example"],
     )
     status: str = Field(description="The issuer's accreditation status now.", examples=["active"])
     status_changed_at: int = Field(description="When that status was set, Unix seconds.", examples=[1795300000])
@@ -549,18 +557,25 @@ def _disclosure_check(parsed: ReadBundle) -> Check:
 def _notices(parsed: ReadBundle, issuer: IssuerFacts | None) -> list[str]:
     """What the verdict's reader should know beside the checks (said whether or not the credential is valid)."""
     notices: list[str] = []
+    if issuer is None:
+        return notices
+    registered = issuer.registered_name
+    behind = f"issuer #{issuer.issuer_id}, registered as {issuer.identity}"
+    if registered is not None:
+        behind = f"{registered!r} ({behind})"
+    elif parsed.issuer_name is not None:
+        notices.append(
+            f"The credential calls its issuer {parsed.issuer_name!r} (/issuer/name), but that is not the name the "
+            f"registry holds for {behind} (the registry's hash of its registered name does not match): rely on "
+            "the registered identity, not that name."
+        )
     text = parsed.issuer_text
-    if text is not None and issuer is not None:
+    if text is not None and text[1] != registered:
         path, value = text
         notices.append(
-            f"The credential's own text names the institution {value!r} ({path}): that is the issuer's wording, "
-            f"which the registry does not record. The accredited issuer behind this credential is issuer "
-            f"#{issuer.issuer_id}, registered as {issuer.identity}."
-        )
-    if parsed.issuer_name is not None and issuer is not None:
-        notices.append(
-            f"The credential calls its issuer {parsed.issuer_name!r} (/issuer/name); the registry knows issuer "
-            f"#{issuer.issuer_id} as {issuer.identity}, not by that name."
+            f"The credential's own text names the institution {value!r} ({path}), which is not the issuer's "
+            f"registered name: that text is the issuer's wording, which the registry does not vouch for. The "
+            f"accredited issuer behind this credential is {behind}."
         )
     if parsed.level_hidden:
         notices.append(
@@ -680,9 +695,16 @@ def _issuer_check(reader: _Reader, anchor: AnchorRecord, parsed: ReadBundle) -> 
             "ISSUER_UNKNOWN", f"Issuer #{anchor.issuer_id}, which anchored the root, is not in the registry."
         ), None
     body = reader.body(issuer.body_id)
+    name = parsed.issuer_name
+    confirmed = (
+        name is not None
+        and parsed.issuer_ref == issuer.metadata_uri
+        and issuer.metadata_hash == issuer_metadata_hash(issuer.metadata_uri, name)
+    )
     facts = IssuerFacts(
         issuer_id=issuer.issuer_id,
         identity=issuer.metadata_uri,
+        registered_name=name if confirmed else None,
         status=issuer.status.name.lower(),
         status_changed_at=issuer.status_changed_at,
         max_level=issuer.max_level,
@@ -1085,6 +1107,8 @@ def _summary(
     what = ", ".join(f"{c.label.lower()} {_claim_text(c.value)}" for c in shown[:4])
     who = f" of {learner}" if isinstance(learner, str) else ""
     hidden = f" The holder hid {len(parsed.hidden_fields)} field(s)." if parsed.hidden_fields else ""
+    if issuer.registered_name is not None:
+        named = f"{issuer.registered_name}, {named}"
     return (
         f"Valid: a {parsed.type_name} credential{who} ({what}), issued by issuer #{anchor.issuer_id} ({named}), "
         f"accredited by body #{issuer.body_id} ({issuer.body_identity}) under the registry's governance; anchored "
