@@ -1,6 +1,7 @@
 """`credreg`: the command line (typer + rich). One module per topic registers its commands on the shared app."""
 
 from node.cli import (
+    disclose,  # noqa: F401 - registers disclose
     governance,  # noqa: F401 - registers issuers, keys add/rotate/cutoff, bodies, governance, credentials, batches
     issue,  # noqa: F401 - registers issue
     keys,  # noqa: F401 - registers keys and apikeys
