@@ -320,12 +320,11 @@ def vectors() -> list[Vector]:
     )
     s = scenario(fq, "unknown-version", schema_version=2)
     add(
-        "valid-unknown-schema-version",
-        "A type version this verifier has no schema for: the schema check is "
-        "SKIPPED (UNKNOWN_SCHEMA) and the verdict is still valid.",
-        None,
+        "unknown-type-version",
+        "A type version this verifier does not know: it cannot tell the level field, the disclosure policy or the "
+        "rules, so it refuses to judge it (never valid).",
+        ("format", "UNKNOWN_TYPE"),
         s,
-        valid_code=("schema", "UNKNOWN_SCHEMA"),
     )
 
     # format: the strict reader
@@ -600,9 +599,9 @@ def vectors() -> list[Vector]:
     )
     s = scenario(fq, "policy-unknown", schema_version=2)
     add(
-        "disclosure-policy-unknown",
-        "Fields hidden in a type version this verifier has no policy for.",
-        ("disclosure", "DISCLOSURE_POLICY_UNKNOWN"),
+        "unknown-type-version-hidden",
+        "Fields hidden in a type version this verifier does not know: refused before any disclosure is judged.",
+        ("format", "UNKNOWN_TYPE"),
         s,
         bundle=_edit(s.bundle, _hide_raw("/credentialSubject/awardDate")),
     )
@@ -780,6 +779,14 @@ def vectors() -> list[Vector]:
     add(
         "level-out-of-scope",
         "NQF level 7 from an issuer accredited up to level 6.",
+        ("issuer", "LEVEL_OUT_OF_SCOPE"),
+        s,
+    )
+    s = scenario(fq, "level-body")
+    s.chain.bodies[1] = dataclasses.replace(s.chain.bodies[1], max_level=6)
+    add(
+        "level-out-of-scope-body",
+        "NQF level 7 from an issuer whose accrediting body is accredited up to level 6.",
         ("issuer", "LEVEL_OUT_OF_SCOPE"),
         s,
     )

@@ -16,8 +16,8 @@ UNKNOWN_MEMBER              a top-level member, or a member of ``issuer`` or ``c
 UNSUPPORTED_FORMAT          a proof format (``hashAlgorithm``) this verifier does not accept (v1 did not bind hidden
                             fields' paths)
 MALFORMED_PROOF             the ``proof`` member has the wrong shape (hex case, lengths, unknown members)
-UNKNOWN_TYPE                a ``credentialSchema.id`` that is not a credreg schema id, or ``type`` that disagrees
-DISCLOSURE_POLICY_UNKNOWN   fields are hidden in a type or version this verifier has no disclosure policy for
+UNKNOWN_TYPE                a ``credentialSchema.id`` that is not a credreg schema id or names a type or version this
+                            verifier does not know (it cannot judge it), or ``type`` that disagrees
 DISCLOSURE_NOT_ALLOWED      a hidden field the type's policy does not let a holder hide (never ``@context``,
                             ``type``, ``id``, ``issuer``, ``validFrom``, ``validUntil``, ``credentialSchema``)
 HIDDEN_FIELD_UNKNOWN        a hidden field the type's schema does not define at that place
@@ -45,7 +45,7 @@ from node.credentials.document import CREDREG_CONTEXT, VC_CONTEXT, parse_proof
 from node.credentials.errors import BundleFormatError, InvalidFieldError, UnknownCredentialTypeError
 from node.credentials.hashing import flatten, split_pointer
 from node.credentials.proof import HASH_ALGORITHM, ProofModel
-from node.credentials.types import CredentialType, parse_schema_id, type_for_schema_id, vc_type_for
+from node.credentials.types import CredentialType, parse_schema_id, type_for_schema_id
 
 MAX_BUNDLE_BYTES = 256 * 1024
 """A bundle is a few kilobytes (the largest a type allows, 100 competencies of 300 characters, is ~120 KB)."""
@@ -94,9 +94,8 @@ class ReadBundle:
     proof: ProofModel
     type_name: str
     type_version: int
-    credential_type: CredentialType | None
-    """None when this node does not know that type or version (its schema cannot be checked, nothing may be hidden)."""
-    policy: DisclosurePolicy | None
+    credential_type: CredentialType
+    policy: DisclosurePolicy
     credential_id: str
     issuer_ref: str
     issuer_name: str | None
@@ -121,25 +120,23 @@ class ReadBundle:
     @property
     def level(self) -> int | None:
         """The NQF level the document shows (None when absent, hidden, or the type has no level field)."""
-        value = self.value(self.policy.level_field) if self.policy and self.policy.level_field else None
+        value = self.value(self.policy.level_field) if self.policy.level_field else None
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
     @property
     def level_hidden(self) -> bool:
-        field = self.policy.level_field if self.policy else None
+        field = self.policy.level_field
         return field is not None and field in self.hidden_fields
 
     @property
     def issuer_text(self) -> tuple[str, str] | None:
         """(path, value) of the issuer's free-text name of itself in the subject (e.g. ``institution``), when shown."""
-        field = self.policy.issuer_text_field if self.policy else None
+        field = self.policy.issuer_text_field
         value = self.value(field) if field else None
         return (field, value) if field and isinstance(value, str) else None
 
     def claims(self) -> list[ShownClaim]:
         """The type's main claims that are shown, in the policy's order."""
-        if self.policy is None:
-            return []
         return [
             ShownClaim(c.label, c.path, self.value(c.path)) for c in self.policy.claims if c.path in self.shown_fields
         ]
@@ -314,7 +311,7 @@ def read_document(document: dict[str, Any]) -> ReadBundle:
     except InvalidFieldError as exc:  # an empty object: it holds no field to hash
         raise BundleReadError("MALFORMED", exc.detail) from None
     hidden = tuple(sorted(set(proof.field_hashes) - set(proof.salts)))
-    policy = policy_for(credential_type) if credential_type is not None else None
+    policy = policy_for(credential_type)
     return ReadBundle(
         document=document,
         proof=proof,
@@ -351,7 +348,7 @@ def _proof(document: Mapping[str, Any]) -> ProofModel:
         raise BundleReadError("MALFORMED_PROOF", exc.detail, ["/proof"]) from None
 
 
-def _credential_type(document: Mapping[str, Any]) -> tuple[CredentialType | None, str, int]:
+def _credential_type(document: Mapping[str, Any]) -> tuple[CredentialType, str, int]:
     schema = document["credentialSchema"]
     if not isinstance(schema, Mapping) or not isinstance(schema.get("id"), str):
         raise BundleReadError(
@@ -377,19 +374,20 @@ def _credential_type(document: Mapping[str, Any]) -> tuple[CredentialType | None
             ["/credentialSchema/id"],
         )
     name, version = parsed
-    credential_type: CredentialType | None
     try:
         credential_type = type_for_schema_id(schema["id"])
     except UnknownCredentialTypeError:
-        credential_type = None  # a type or version this node does not know: its schema check is skipped
-    vc_type = credential_type.vc_type if credential_type else vc_type_for(name)
-    types = document["type"]
-    expected_types = ["VerifiableCredential", vc_type] if vc_type else None
-    if not (isinstance(types, list) and len(types) == 2 and types[0] == "VerifiableCredential"):
+        # a type or version this verifier does not know: it cannot say which field decides the issuer's scope, what a
+        # holder may hide or what the rules are, so it cannot judge the credential (it must not call it valid)
         raise BundleReadError(
-            "UNKNOWN_TYPE", '/type must be ["VerifiableCredential", <the credential\'s type>].', ["/type"]
-        )
-    if expected_types is not None and types != expected_types:
+            "UNKNOWN_TYPE",
+            f"This is a {name} v{version} credential, a type or version this verifier does not know, so it cannot "
+            "judge it (which field is the level, what may be hidden, which rules apply). Update the verifier.",
+            ["/credentialSchema/id"],
+        ) from None
+    types = document["type"]
+    expected_types = ["VerifiableCredential", credential_type.vc_type]
+    if types != expected_types:
         raise BundleReadError(
             "UNKNOWN_TYPE", f"/type must be {json.dumps(expected_types)} to match /credentialSchema/id.", ["/type"]
         )
@@ -415,7 +413,7 @@ def _issuer(issuer: object) -> tuple[str, str | None]:
             [f"/issuer/{k}" for k in extra],
         )
     name = issuer.get("name")
-    if name is not None and not isinstance(name, str):
+    if "name" in issuer and not isinstance(name, str):
         raise BundleReadError("MALFORMED", "/issuer/name must be text.", ["/issuer/name"])
     return issuer["id"], name
 
@@ -437,13 +435,6 @@ def judge_disclosure(read: ReadBundle) -> None:
     """Refuse hidden fields the type's disclosure policy and schema do not allow (:class:`BundleReadError`)."""
     if not read.hidden_fields:
         return
-    if read.credential_type is None or read.policy is None:
-        raise BundleReadError(
-            "DISCLOSURE_POLICY_UNKNOWN",
-            f"Fields are hidden in this {read.type_label} credential, but this verifier does not know which fields "
-            "that type lets a holder hide. Update the verifier, or ask the holder to show every field.",
-            read.hidden_fields,
-        )
     problems = hidden_field_problems(read.credential_type, read.policy, read.hidden_fields, read.shown_fields)
     if problems:
         raise _disclosure_error(problems)

@@ -388,8 +388,3 @@ def _collect_errors(validator: Draft202012Validator, subject: object) -> list[Fi
     empty = {e.path for e in seen.values() if e.rule == "minLength"}
     kept = [e for e in seen.values() if not (e.rule == "pattern" and e.path in empty)]
     return sorted(kept, key=lambda e: (e.path, e.rule))
-
-
-def vc_type_for(name: str) -> str | None:
-    """The VC ``type`` entry of a credential type name (any version), or ``None`` for a name this node does not know."""
-    return _VC_TYPES.get(name)

@@ -3,7 +3,10 @@
 The checks run in this order; a check that cannot run because an earlier one failed is SKIPPED with the reason:
 
 ==========  ==============================================================================================
-format      the file is a credreg bundle: JSON object, VC context, proof shape, type, issuer, dates
+format      the file is read the one strict way (node/credentials/reader.py): JSON, canonical values, VC context,
+            proof shape, a type and version this verifier knows, issuer, dates
+disclosure  every hidden field is one the type's disclosure policy lets a holder hide, at a place its schema
+            defines, not colliding with a shown field
 integrity   shown fields → their hashes → the credential hash → the Merkle proof → the root
             (:func:`node.credentials.document.verify_integrity`, not re-implemented here)
 chain       the bundle names the chain id and registry this verifier trusts (anything else is INVALID)
@@ -757,12 +760,20 @@ def _issuer_check(reader: _Reader, anchor: AnchorRecord, parsed: ReadBundle) -> 
             f"Body #{body.body_id} ({body.metadata_uri}), which accredited {who}, is not itself accredited for "
             f"{parsed.type_name} credentials; do not accept it.",
         ), facts
-    level, level_path = parsed.level, parsed.policy.level_field if parsed.policy else None
+    level, level_path = parsed.level, parsed.policy.level_field
     if level is not None and level > issuer.max_level:
         return invalid(
             "LEVEL_OUT_OF_SCOPE",
             f"The credential is at NQF level {level}, above level {issuer.max_level}, the highest {who} is "
             "accredited for. Do not accept it at that level.",
+            [level_path] if level_path else [],
+        ), facts
+    if level is not None and level > body.max_level:
+        return invalid(
+            "LEVEL_OUT_OF_SCOPE",
+            f"The credential is at NQF level {level}, above level {body.max_level}, the highest body "
+            f"#{body.body_id} ({body.metadata_uri}), which accredited {who}, is accredited for. Do not accept it at "
+            "that level.",
             [level_path] if level_path else [],
         ), facts
     anchored = anchor.anchored_at
@@ -963,13 +974,6 @@ def _schema_check(parsed: ReadBundle, integrity: IntegrityResult, integrity_ok: 
     if not integrity_ok:
         return _skipped(CheckName.SCHEMA, "the fields do not match their hashes, so their content says nothing")
     credential_type = parsed.credential_type
-    if credential_type is None:
-        return _skipped(
-            CheckName.SCHEMA,
-            f"this verifier does not know the rules of {parsed.type_label}; update it to check them "
-            "(the other checks do not depend on them)",
-            code="UNKNOWN_SCHEMA",
-        )
     subject = parsed.document.get("credentialSubject", {})
     hidden = integrity.hidden_fields
 

@@ -322,9 +322,11 @@ function read(text) {
   const sid = /^https:\/\/w3id\.org\/credreg\/schemas\/([a-z0-9-]+)\/v([1-9][0-9]*)$/.exec(schema.id);
   if (!sid) refuse("UNKNOWN_TYPE");
   const [name, version] = [sid[1], +sid[2]];
+  if (!knownType(name, version)) refuse("UNKNOWN_TYPE"); // §7: a type or version without rules is never judged
   const t = doc.type;
-  if (!(Array.isArray(t) && t.length === 2 && t[0] === "VerifiableCredential")) refuse("UNKNOWN_TYPE");
-  if (VC_TYPES[name] && t[1] !== VC_TYPES[name]) refuse("UNKNOWN_TYPE");
+  if (!(Array.isArray(t) && t.length === 2 && t[0] === "VerifiableCredential" && t[1] === VC_TYPES[name])) {
+    refuse("UNKNOWN_TYPE");
+  }
   if (!(Array.isArray(doc["@context"]) && canonicalize(doc["@context"]) === canonicalize(VC_CONTEXT))) {
     refuse("NON_CANONICAL_VALUE");
   }
@@ -334,20 +336,18 @@ function read(text) {
   const issuer = doc.issuer;
   if (!isObject(issuer) || typeof issuer.id !== "string" || issuer.id === "") refuse("MALFORMED");
   if (!exactly(issuer, ["id", "name"])) refuse("UNKNOWN_MEMBER");
-  if (has(issuer, "name") && issuer.name !== null && typeof issuer.name !== "string") refuse("MALFORMED");
+  if (has(issuer, "name") && typeof issuer.name !== "string") refuse("MALFORMED");
   const validFrom = datetime(doc.validFrom);
   const validUntil = has(doc, "validUntil") ? datetime(doc.validUntil) : null;
   if (!isObject(doc.credentialSubject)) refuse("MALFORMED");
   const fields = flatten(doc);
-  const known = knownType(name, version);
   const hidden = Object.keys(doc.proof.fieldHashes).filter((p) => !has(doc.proof.salts, p)).sort();
-  return { doc, fields, name, version, known, policy: known ? policies[`${name}/v${version}`] : null, validFrom, validUntil, hidden };
+  return { doc, fields, name, version, policy: policies[`${name}/v${version}`], validFrom, validUntil, hidden };
 }
 
 // --- §8 disclosure ---------------------------------------------------------------------------------------------------
 function disclosure(r) {
   if (r.hidden.length === 0) return "OK";
-  if (!r.known) refuse("DISCLOSURE_POLICY_UNKNOWN");
   const mayHide = (p) => r.policy.hideable.some((h) => p === h || p.startsWith(h + "/"));
   const schema = resolvedSchema(r.name, r.version);
   for (const p of r.hidden) {
@@ -392,9 +392,9 @@ function issuerCheck(r, anchor, facts) {
   if (!(lookup(facts.issuerTypes, String(issuer.issuer_id)) ?? []).includes(tid)) return "TYPE_OUT_OF_SCOPE";
   if (!body || body.status === 0) return "BODY_UNKNOWN";
   if (!(lookup(facts.bodyTypes, String(body.body_id)) ?? []).includes(tid)) return "TYPE_OUT_OF_SCOPE";
-  const levelPath = r.policy?.levelField;
+  const levelPath = r.policy.levelField;
   const level = levelPath && r.fields.has(levelPath) ? r.fields.get(levelPath) : null;
-  if (isInt(level) && level > issuer.max_level) return "LEVEL_OUT_OF_SCOPE";
+  if (isInt(level) && (level > issuer.max_level || level > body.max_level)) return "LEVEL_OUT_OF_SCOPE";
   const at = anchor.anchored_at;
   let code = former ? "FORMER_IDENTITY" : "OK";
   for (const party of [issuer, body]) {
@@ -422,7 +422,6 @@ function expiryCheck(anchor, r, at) {
   return "OK";
 }
 function schemaCheck(r) {
-  if (!r.known) return ["SKIPPED", "UNKNOWN_SCHEMA"];
   const needsHidden = (p) => r.hidden.some((h) => p === h || h.startsWith(p + "/") || p.startsWith(h + "/"));
   const broken = schemaErrors(r.name, r.version, r.doc.credentialSubject).filter((p) => !needsHidden(p));
   if (broken.length) return ["INVALID", "SCHEMA_INVALID"];
