@@ -40,3 +40,15 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The forgery suite's mutation counts per family (tests/services/test_forgery.py), when it ran."""
+    import sys
+
+    forgery = sys.modules.get("tests.services.test_forgery")
+    tally = getattr(forgery, "TALLY", None)
+    if tally:
+        terminalreporter.write_sep("-", "forgery suite")
+        counts = ", ".join(f"{family} {n}" for family, n in sorted(tally.items()))
+        terminalreporter.write_line(f"forgery suite: {sum(tally.values())} mutations; per family: {counts}")
