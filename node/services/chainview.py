@@ -162,6 +162,14 @@ class RpcChainView:
             return None
         return record if record.issuer_id else None
 
+    def key_of(self, address: str) -> KeyRecord | None:
+        """A signing key by its address (issuance asks for the key the node anchors with); None when unknown."""
+        try:
+            record = self._client.key_of(address)
+        except (ContractRevertError, ValueError):  # ValueError: not an address at all
+            return None
+        return record if record.issuer_id else None
+
     def issuer(self, issuer_id: int) -> IssuerRecord | None:
         try:
             return self._client.issuer_of(issuer_id)

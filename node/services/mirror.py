@@ -233,6 +233,12 @@ class _Reads:
         state, block = self._pin()
         return _at(state.keys.get(key_id), block)
 
+    def key_of(self, address: str) -> KeyRecord | None:
+        """A signing key by its address (issuance asks for the key the node anchors with); None when unknown."""
+        state, block = self._pin()
+        key_id = state.key_ids.get(address.lower())
+        return None if key_id is None else _at(state.keys.get(key_id), block)
+
     def issuer(self, issuer_id: int) -> IssuerRecord | None:
         state, block = self._pin()
         return _at(state.issuers.get(issuer_id), block)

@@ -234,10 +234,11 @@ def test_accreditation_records_unknown_ones_as_none_and_index_keys_by_issuer() -
     assert (mirror.body(1), mirror.issuer(1), mirror.key(1)) == (body, issuer, key)
     assert mirror.issuer(2) is None and mirror.issuer_types(1) == [h(77)] and mirror.body_types(1) == [h(77)]
     assert mirror.issuers_of_body(1) == {1} and mirror.keys_of_issuer(1) == {KEY}
+    assert mirror.key_of(KEY.upper().replace("0X", "0x")) == key and mirror.key_of("0x" + "99" * 20) is None
     gone = KeyRecord("0x" + "00" * 20, 0, 0, 0, 0, 0, 0, 0)
     mirror.set_accreditation(Accreditation(7, {}, {}, {}, {}, {KEY: gone}))
     mirror.publish(ref(7))
-    assert mirror.key(1) is None
+    assert mirror.key(1) is None and mirror.key_of(KEY) is None
 
 
 # --- issuer identities ------------------------------------------------------------------------------------------
