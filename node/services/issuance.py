@@ -4,9 +4,12 @@ their status and, once anchored, their bundles.
 Flow of :meth:`IssuanceService.submit`:
 
 1. the principal must be an issuer key of an issuer that is *active* in the store;
-2. every item is checked against its credential type (``node.credentials.types``); a submission is all-or-nothing:
-   one bad item fails the whole submission with a :class:`SubmissionInvalidError` (422) that lists *every* problem of
-   *every* bad item (item index or CSV row, JSON pointer, rule) without ever quoting a submitted value;
+2. every item is checked against its credential type (``node.credentials.types``), its dates, and the issuer's
+   accreditation on chain, read once per submission (``node/services/issuance_rules.py``: type and level in scope,
+   issuer, body and signing key active and in their windows); a submission is all-or-nothing: one bad item fails
+   the whole submission with a :class:`SubmissionInvalidError` (422) that lists *every* problem of *every* bad item
+   (item index or CSV row, JSON pointer, rule) without ever quoting a submitted value; a problem of the issuer
+   itself is listed once, for every item; a chain that cannot be read is a 503 (nothing accepted blindly);
 3. each document is built with the issuer's ``metadata_uri`` as the VC issuer id and its store name as issuer name;
 4. all documents go to the outbox in one transaction *before* the caller replies (nothing accepted is lost), with
    the optional ``client_ref`` making a resubmission return the ids of the first one.
@@ -48,6 +51,14 @@ from node.errors import (
 )
 from node.faults import AFTER_ACCEPT, crash_point
 from node.runtime import Node
+from node.services.issuance_rules import (
+    IssuerScope,
+    ItemProblem,
+    award_date_problems,
+    date_time_problem,
+    parse_date_time,
+    read_scope,
+)
 from node.store import ApiKeyRole, Credential, CredentialStatus, Issuer, IssuerStatus, NewCredential, Principal, Store
 
 log = logging.getLogger(__name__)
@@ -69,20 +80,14 @@ SUBJECT = "/credentialSubject"
 SPECIAL_COLUMNS = ("type", "version", "validFrom", "validUntil", "clientRef")
 """CSV columns that are not ``credentialSubject`` fields; every other column is a dotted subject path."""
 
+EVERY_ITEM = -1
+"""The index of a problem of the submission's issuer rather than of one item (it refuses every item)."""
+
 LIST_SEPARATOR = ";"
 """Separates the entries of a list field (e.g. ``competencies``) in one CSV cell; a cell may also hold a JSON list."""
 
 
 # --- values -----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ItemProblem:
-    """A problem found while reading an item from its source (a CSV cell that is not a date, say)."""
-
-    path: str
-    rule: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,8 @@ class IssueItem:
     row: int | None = None
     """The CSV row it came from (the header is row 1), to name it in error messages."""
     problems: tuple[ItemProblem, ...] = ()
-    """Problems found while reading it; reported together with its validation problems."""
+    """Problems found while reading it (a CSV cell or a request field that is not a date and time, say); reported
+    together with its validation problems."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +210,11 @@ def column_of(pointer: str) -> str:
 def describe(problem: Problem, item: IssueItem | None, *, single: bool = False) -> str:
     """One problem as a phrase: where (row and column, item index, or pointer), what, and which rule."""
     rule = f" (rule: {problem.rule})"
-    if item is not None and item.row is not None:
+    if problem.index == EVERY_ITEM and not single:
+        where = ("every row" if item is not None and item.row is not None else "every credential") + (
+            f" ({problem.path})" if problem.path else ""
+        )
+    elif item is not None and item.row is not None:
         where = f"row {item.row}"
         if problem.path:
             where += f", column {column_of(problem.path)} ({problem.path})"
@@ -221,7 +231,8 @@ class SubmissionInvalidError(ValidationFailedError):
     def __init__(self, problems: Sequence[Problem], items: Sequence[IssueItem], *, single: bool = False) -> None:
         self.problems = list(problems)
         lines = "; ".join(
-            describe(p, items[p.index] if 0 <= p.index < len(items) else None, single=single) for p in self.problems
+            describe(p, items[max(p.index, 0)] if items and p.index < len(items) else None, single=single)
+            for p in self.problems
         )
         count = len(self.problems)
         plural = "" if count == 1 else "s"
@@ -231,7 +242,8 @@ class SubmissionInvalidError(ValidationFailedError):
                 "Correct these fields and submit it again."
             )
         else:
-            bad = len({p.index for p in self.problems})
+            indexes = {p.index for p in self.problems}
+            bad = len(items) if EVERY_ITEM in indexes else len(indexes)
             from_csv = any(item.row is not None for item in items)
             unit = "rows" if from_csv else "credentials"
             again = "upload the file again" if from_csv else "submit the whole request again"
@@ -300,9 +312,17 @@ def _resolve_type(item: IssueItem, index: int) -> tuple[CredentialType | None, l
     return found, []
 
 
-def _item_problems(item: IssueItem, index: int, now: dt.datetime) -> list[Problem]:
-    """Problems of the item outside its subject: reading problems, the client ref, the validity window."""
+def _item_problems(
+    item: IssueItem, index: int, now: dt.datetime, credential_type: CredentialType | None
+) -> list[Problem]:
+    """Problems of the item outside its subject's schema: reading problems, the client ref, the validity window,
+    an award date in the future."""
     problems = [Problem(index, p.path, p.rule, p.message) for p in item.problems]
+    if credential_type is not None:
+        problems += [
+            Problem(index, p.path, p.rule, p.message)
+            for p in award_date_problems(credential_type.name, item.subject, now)
+        ]
     if item.client_ref is not None and not (1 <= len(item.client_ref) <= CLIENT_REF_MAX):
         problems.append(
             Problem(index, "/clientRef", "maxLength", f"must be 1 to {CLIENT_REF_MAX} characters; shorten it")
@@ -319,6 +339,15 @@ def _item_problems(item: IssueItem, index: int, now: dt.datetime) -> list[Proble
     if until is not None and until.replace(microsecond=0) <= start.replace(microsecond=0):
         when = "validFrom" if item.valid_from is not None else "now (validFrom defaults to the time of issue)"
         problems.append(Problem(index, "/validUntil", "exclusiveMinimum", f"must be later than {when}"))
+    elif until is not None and until <= now:
+        problems.append(
+            Problem(
+                index,
+                "/validUntil",
+                "exclusiveMinimum",
+                "must be in the future: a credential that has expired before it is issued can never verify",
+            )
+        )
     return problems
 
 
@@ -336,7 +365,7 @@ def check_items(items: Sequence[IssueItem], now: dt.datetime | None = None) -> l
     for index, item in enumerate(items):
         credential_type, found = _resolve_type(item, index)
         problems += found
-        problems += _item_problems(item, index, moment)
+        problems += _item_problems(item, index, moment, credential_type)
         if credential_type is not None:
             problems += _field_problems(index, credential_type.check(item.subject))
     return problems
@@ -392,11 +421,28 @@ class IssuanceService:
                 "(`credreg issue` does this for you)."
             )
         now = dt.datetime.now(dt.UTC)
-        problems: list[Problem] = []
+        scope = read_scope(self._node, issuer, now)  # one read of the registry for the whole submission
+        try:
+            return self._accept(issuer, items, now, scope, single)
+        except SubmissionInvalidError as refused:
+            if not scope.confirmable({p.rule for p in refused.problems}):
+                raise
+            # the mirror lags the chain by about a block: an issuer accredited a moment ago must not be refused
+            confirmed = read_scope(self._node, issuer, now, rpc=True)
+            if confirmed.facts == scope.facts:
+                raise
+        return self._accept(issuer, items, now, confirmed, single)
+
+    def _accept(
+        self, issuer: Issuer, items: Sequence[IssueItem], now: dt.datetime, scope: IssuerScope, single: bool
+    ) -> list[Accepted]:
+        problems = [Problem(EVERY_ITEM, p.path, p.rule, p.message) for p in scope.standing]
         built: list[NewCredential] = []
         for index, item in enumerate(items):
             credential_type, found = _resolve_type(item, index)
-            found += _item_problems(item, index, now)
+            found += _item_problems(item, index, now, credential_type)
+            if credential_type is not None and (chain := scope.item_problems(credential_type, item.subject)):
+                found += [Problem(index, p.path, p.rule, p.message) for p in chain]
             if credential_type is None or found or problems:
                 # a submission with problems is refused whole: only check the rest, building would be wasted
                 if credential_type is not None:
@@ -585,8 +631,13 @@ def _special_columns() -> list[CsvColumn]:
         CsvColumn("type", True, "string", "The credential type's name."),
         CsvColumn("version", False, "integer", "The type's version; empty for the newest."),
         CsvColumn("clientRef", False, "string", "Your reference for the row; resubmitting it returns the same id."),
-        CsvColumn("validFrom", False, "string", "YYYY-MM-DD or an ISO 8601 date and time; empty for now."),
-        CsvColumn("validUntil", False, "string", "YYYY-MM-DD or an ISO 8601 date and time; empty for no expiry."),
+        CsvColumn("validFrom", False, "string", "An ISO 8601 date and time with a time zone; empty: now."),
+        CsvColumn(
+            "validUntil",
+            False,
+            "string",
+            "An ISO 8601 date and time with a time zone; empty: no expiry.",
+        ),
     ]
 
 
@@ -618,7 +669,6 @@ def credential_types() -> list[TypeInfo]:
 # --- CSV --------------------------------------------------------------------------------------------------------
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -644,17 +694,6 @@ def _coerce(cell: str, kind: str) -> Any:
             return parsed if isinstance(parsed, list) else cell
         return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
     return cell
-
-
-def parse_moment(text: str) -> dt.datetime | None:
-    """``YYYY-MM-DD`` (midnight UTC) or an ISO 8601 date and time (UTC when no offset is given); None if neither."""
-    try:
-        if _DATE.fullmatch(text):
-            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), dt.UTC)
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return _aware(moment)
 
 
 @dataclass(frozen=True)
@@ -748,11 +787,9 @@ def _row_item(row_number: int, cells: list[str], header: _Header, width: int) ->
     moments: dict[str, dt.datetime | None] = {}
     for name in ("validFrom", "validUntil"):
         text = values.get(name, "")
-        moments[name] = parse_moment(text) if text else None
+        moments[name] = parse_date_time(text) if text else None
         if text and moments[name] is None:
-            problems.append(
-                ItemProblem(f"/{name}", "format", "must be a date (YYYY-MM-DD) or an ISO 8601 date and time")
-            )
+            problems.append(date_time_problem(name))
     kinds: dict[tuple[str, ...], str] = {}
     known = {(t.name, t.version) for t in known_types()}
     newest = max((v for n, v in known if n == type_name), default=None)

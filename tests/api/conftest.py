@@ -1,29 +1,34 @@
 """An API app over a node on an in-process chain (eth-tester), shared per test module; issuers made per test.
 
 Fixtures: ``api_node`` (deployed + opened Node), ``app`` (create_app over it), ``client`` (a TestClient), and
-``make_issuer`` (a fresh issuer in the store with an API key). :func:`fake_anchor` plays the batcher's part with the
-store's batch methods (claim → tree → signed → confirmed), so reads after anchoring can be tested without a batcher.
+``make_issuer`` (a fresh issuer, accredited on chain with a signing key and recorded in the store, with an API key:
+issuance checks the accreditation on chain). :func:`fake_anchor` plays the batcher's part with the store's batch
+methods (claim → tree → signed → confirmed), so reads after anchoring can be tested without a batcher.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_tester import EthereumTester, PyEVMBackend
+from eth_utils.crypto import keccak
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from web3 import EthereumTesterProvider, Web3
 
 from node.chain.deploy import deploy
+from node.chain.registry import type_id
 from node.config import Settings
+from node.credentials.types import known_types
 from node.main import create_app
 from node.runtime import Node
 from node.services.batcher import record_tree
@@ -31,7 +36,10 @@ from node.store import ApiKeyRole, Batch, IssuerStatus, Store
 
 ADMIN_KEY = "admin-secret-for-tests-only"
 SIGNER = "0x" + "ab" * 20
-_ISSUER_IDS = itertools.count(100)
+"""The signing key fake_anchor records on a batch (the store only; nothing is signed)."""
+_ISSUER_NUMBERS = itertools.count(100)
+ALL_TYPES = tuple(sorted({t.name for t in known_types()}))
+TEST_BODY_URI = "did:web:test-quality-council.example"
 
 
 def api_settings(data_dir: Path) -> Settings:
@@ -90,21 +98,98 @@ class IssuerKey:
         return {"Authorization": f"Bearer {self.key}"}
 
 
-def add_issuer(store: Store, status: IssuerStatus = IssuerStatus.ACTIVE) -> IssuerKey:
-    issuer_id = next(_ISSUER_IDS)
-    uri = f"did:web:college-{issuer_id}.example.ac.za"
-    name = f"College {issuer_id}"
-    store.upsert_issuer(issuer_id, name=name, metadata_uri=uri, signer_address=SIGNER, status=status)
-    key = store.create_api_key(ApiKeyRole.ISSUER, issuer_id, label=f"tests {issuer_id}")
+def chain_account(node: Node) -> LocalAccount:
+    """eth-tester's first account: the deployer, sole governor (k = 1) and the test body's admin."""
+    account: LocalAccount = Account.from_key(node.w3.provider.ethereum_tester.backend.account_keys[0])  # type: ignore[attr-defined]
+    return account
+
+
+def chain_act(node: Node, name: str, *args: Any, governance: bool = False) -> Any:
+    """Send a registry call as the test body's admin (or through governance); returns the receipt."""
+    registry = node.registry
+    tm = node.signers.manager(chain_account(node))
+    fn = registry.registry_fn(name, *args)
+    if governance:
+        return registry.governance_act(tm, fn)
+    return registry.transact(tm, fn)
+
+
+def accreditation_body(
+    node: Node, *, types: Sequence[str] = ALL_TYPES, max_level: int = 10, fresh: bool = False
+) -> int:
+    """The accreditation body the test issuers are accredited under (made once per chain), or a fresh one."""
+    registry = node.registry
+    admin = chain_account(node).address
+    count = int(registry.view(registry.registry.functions.bodyCount().call))
+    for body_id in range(1, count + 1) if not fresh else ():
+        body = registry.body_of(body_id)
+        if body.admin == admin and body.metadata_uri == TEST_BODY_URI:
+            return body_id
+    uri = TEST_BODY_URI if not fresh else f"did:web:body-{next(_ISSUER_NUMBERS)}.example"
+    chain_act(node, "accreditBody", admin, [type_id(t) for t in types], max_level, 0, 0, uri, governance=True)
+    return int(registry.view(registry.registry.functions.bodyCount().call))
+
+
+def accredit_issuer(
+    node: Node,
+    uri: str,
+    *,
+    types: Sequence[str] = ALL_TYPES,
+    max_level: int = 10,
+    valid_from: int | None = None,
+    valid_until: int = 0,
+    body_id: int | None = None,
+    key: bool = True,
+    key_from: int | None = None,
+) -> tuple[int, str]:
+    """Accredit an issuer on chain under the test body, with a fresh signing key (never used to sign: the tests
+    play the batcher). Returns (on-chain issuer id, signing key address)."""
+    registry = node.registry
+    start = registry.latest_timestamp() - 3600 if valid_from is None else valid_from
+    receipt = chain_act(
+        node,
+        "accreditIssuer",
+        body_id or accreditation_body(node),
+        [type_id(t) for t in types],
+        max_level,
+        start,
+        valid_until,
+        uri,
+        keccak(text=uri),
+    )
+    issuer_id = int(registry.registry_events(receipt, "IssuerAccredited")[0]["issuerId"])
+    signer: str = Account.create().address
+    if key:
+        chain_act(node, "addIssuerKey", issuer_id, signer, start if key_from is None else key_from, 0)
+    return issuer_id, signer
+
+
+def add_issuer(
+    node: Node,
+    status: IssuerStatus = IssuerStatus.ACTIVE,
+    *,
+    types: Sequence[str] = ALL_TYPES,
+    max_level: int = 10,
+    uri: str | None = None,
+    **chain: Any,
+) -> IssuerKey:
+    """A fresh issuer accredited on chain (every type, up to level 10, unless told otherwise) and recorded in the
+    store under its on-chain id with its signing key, ``status`` on this node, and an issuer API key."""
+    number = next(_ISSUER_NUMBERS)
+    uri = uri or f"did:web:college-{number}.example.ac.za"
+    name = f"College {number}"
+    issuer_id, signer = accredit_issuer(node, uri, types=types, max_level=max_level, **chain)
+    node.store.upsert_issuer(issuer_id, name=name, metadata_uri=uri, signer_address=signer, status=status)
+    key = node.store.create_api_key(ApiKeyRole.ISSUER, issuer_id, label=f"tests {issuer_id}")
     return IssuerKey(issuer_id, key, uri, name)
 
 
 @pytest.fixture
 def make_issuer(api_node: Node) -> Callable[..., IssuerKey]:
-    """A fresh issuer (unique id) in the store with an issuer API key."""
+    """A fresh issuer (accredited on chain, unique id) in the store with an issuer API key."""
 
-    def make(status: IssuerStatus = IssuerStatus.ACTIVE) -> IssuerKey:
-        return add_issuer(api_node.store, status)
+    def make(status: IssuerStatus = IssuerStatus.ACTIVE, **options: Any) -> IssuerKey:
+        return add_issuer(api_node, status, **options)
 
     return make
 

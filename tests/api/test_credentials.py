@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
+import requests
 from fastapi.testclient import TestClient
 
 from node.credentials import verify_integrity
 from node.errors import ConflictError
 from node.runtime import Node
+from node.services.chainview import RpcChainView
+from node.services.issuance import LIST_SEPARATOR, column_of
 from node.store import ApiKeyRole, CredentialStatus, IssuerStatus
 from tests.api.conftest import ADMIN_KEY, IssuerKey, fake_anchor
+from tests.api.refusals import CASES, LEARNER_NAME, Case, subject_of
 
 FQ = "formal-qualification"
 VALID_ZA_ID = "8001015009087"
@@ -46,7 +52,9 @@ def test_one_credential_is_in_the_outbox_when_the_202_arrives(
     client: TestClient, api_node: Node, make_issuer: Callable[..., IssuerKey]
 ) -> None:
     issuer = make_issuer()
-    response = client.post("/v1/credentials", json=one(1, validUntil="2036-11-20"), headers=issuer.headers)
+    response = client.post(
+        "/v1/credentials", json=one(1, validUntil="2036-11-20T02:00:00+02:00"), headers=issuer.headers
+    )
     assert response.status_code == 202, response.text
     body = response.json()
     assert body["status"] == "pending"
@@ -135,7 +143,12 @@ def test_a_bulk_is_all_or_nothing_and_names_every_bad_item(
         one(0),
         {"type": FQ, "credentialSubject": bad_level},
         one(2),
-        {"type": FQ, "credentialSubject": no_name, "validFrom": "2030-01-01", "validUntil": "2029-01-01"},
+        {
+            "type": FQ,
+            "credentialSubject": no_name,
+            "validFrom": "2030-01-01T00:00:00Z",
+            "validUntil": "2029-01-01T00:00:00Z",
+        },
         {"type": "diploma-of-nothing", "credentialSubject": subject(4)},
     ]
     response = client.post("/v1/credentials/bulk", json={"credentials": credentials}, headers=issuer.headers)
@@ -202,7 +215,8 @@ def test_a_csv_upload_is_read_per_type_and_accepted_in_row_order(
 ) -> None:
     issuer = make_issuer()
     rows = (
-        f"{FQ},csv-1,Sipho Dlamini,za-id,{VALID_ZA_ID},,SAQA-1,Diploma,6,360,TVET College,2026-11-01,,,,,2036-11-01\n"
+        f"{FQ},csv-1,Sipho Dlamini,za-id,{VALID_ZA_ID},,SAQA-1,Diploma,6,360,TVET College,2026-11-01,,,,,"
+        "2036-11-01T00:00:00Z\n"
         "\n"
         'micro-credential,csv-2,"Lerato, Mokoena",passport,B1234567,LS,,,,,,2026-10-01,Solar installation,'
         "Green Skills Academy,40,wiring; panel mounting ;safety,\n"
@@ -250,7 +264,7 @@ def test_a_bad_csv_row_is_named_by_row_and_column_and_nothing_is_written(
         in (detail)
     )
     assert "row 4, column learner.name (/credentialSubject/learner/name): is required (rule: required)" in detail
-    assert "row 4, column validUntil (/validUntil): must be a date" in detail
+    assert "row 4, column validUntil (/validUntil): must be an ISO 8601 date and time with a time zone" in detail
     assert "seven" not in detail and "never" not in detail
     assert sum(api_node.store.credential_counts(issuer.issuer_id).values()) == 0
 
@@ -434,3 +448,151 @@ def test_the_openapi_document_covers_the_credential_routes(client: TestClient) -
             assert content["schema"] == {"$ref": "#/components/schemas/ErrorBody"}, (path, code)
             assert set(content["example"]) == {"error", "detail"}
     assert "security" not in spec["paths"]["/v1/credential-types"]["get"]
+
+
+# --- what can never verify is refused before the 202 ------------------------------------------------------------
+
+MODES = ("single", "bulk", "csv")
+
+
+def _cells(subject: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    cells: dict[str, str] = {}
+    for key, value in subject.items():
+        if isinstance(value, Mapping):
+            cells |= _cells(value, f"{prefix}{key}.")
+        else:
+            cells[prefix + key] = LIST_SEPARATOR.join(value) if isinstance(value, list) else str(value)
+    return cells
+
+
+def submit(client: TestClient, issuer: IssuerKey, mode: str, credentials: list[dict[str, Any]]) -> Any:
+    """POST the credentials as one request of the mode (single: the last credential alone)."""
+    if mode == "single":
+        return client.post("/v1/credentials", json=credentials[-1], headers=issuer.headers)
+    if mode == "bulk":
+        return client.post("/v1/credentials/bulk", json={"credentials": credentials}, headers=issuer.headers)
+    rows = [
+        {
+            "type": c["type"],
+            **{k: c[k] for k in ("validFrom", "validUntil") if k in c},
+            **_cells(c["credentialSubject"]),
+        }
+        for c in credentials
+    ]
+    header = list(dict.fromkeys(name for row in rows for name in row))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows([[row.get(name, "") for name in header] for row in rows])
+    files = {"file": ("g.csv", buffer.getvalue().encode(), "text/csv")}
+    return client.post("/v1/credentials/bulk/csv", files=files, headers=issuer.headers)
+
+
+def where(mode: str, path: str, *, every_item: bool = False) -> str:
+    """How the 422 names the problem of the last credential sent (row 3 / item 1 after one good one)."""
+    if mode == "single":
+        return f"{path}: "
+    if every_item:
+        return f"every {'row' if mode == 'csv' else 'credential'} ({path}): "
+    return f"row 3, column {column_of(path)} ({path}): " if mode == "csv" else f"item 1 {path}: "
+
+
+def written(api_node: Node, issuer: IssuerKey) -> int:
+    return sum(api_node.store.credential_counts(issuer.issuer_id).values())
+
+
+def assert_refused(response: Any, api_node: Node, issuer: IssuerKey, needle: str, rule: str, before: int = 0) -> None:
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "SubmissionInvalidError"
+    assert needle in body["detail"], body["detail"]
+    assert f"(rule: {rule})" in body["detail"]
+    assert LEARNER_NAME not in response.text
+    assert written(api_node, issuer) == before  # nothing went to the outbox
+
+
+@pytest.fixture(scope="module")
+def case_issuers(api_node: Node) -> dict[str, IssuerKey]:
+    """One issuer per refusal case, made on first use (each case runs in three modes)."""
+    return {}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_a_credential_outside_the_issuers_accreditation_is_refused_before_the_202(
+    client: TestClient, api_node: Node, case_issuers: dict[str, IssuerKey], case: Case, mode: str
+) -> None:
+    issuer = case_issuers.get(case.name) or case_issuers.setdefault(case.name, case.make(api_node))
+    good_type, good_subject = case.good or (FQ, subject_of(FQ))
+    good = {"type": good_type, "credentialSubject": good_subject}
+    before = written(api_node, issuer)
+    response = submit(client, issuer, mode, [good, {"type": case.type_name, "credentialSubject": case.subject}])
+    needle = where(mode, case.path, every_item=case.every_item)
+    assert_refused(response, api_node, issuer, needle, case.rule, before)
+    if case.good is not None:  # what is in scope is still accepted
+        assert submit(client, issuer, mode, [good]).status_code == 202
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("changes", "path", "rule", "needle"),
+    [
+        ({"validFrom": "2026-10-05T09:30:00"}, "/validFrom", "format", "with a time zone"),
+        ({"validFrom": "2026-10-05"}, "/validFrom", "format", "a date alone"),
+        ({"validUntil": "next year"}, "/validUntil", "format", "ISO 8601"),
+        ({"validUntil": "2020-01-01T00:00:00Z"}, "/validUntil", "exclusiveMinimum", "must be later than now"),
+        (
+            {"validFrom": "2020-01-01T00:00:00Z", "validUntil": "2021-01-01T00:00:00+02:00"},
+            "/validUntil",
+            "exclusiveMinimum",
+            "can never verify",
+        ),
+        ({"awardDate": "2099-01-01"}, "/credentialSubject/awardDate", "notInFuture", "must not be in the future"),
+    ],
+)
+def test_dates_in_the_wrong_form_or_the_future_are_refused_naming_the_field(
+    client: TestClient,
+    api_node: Node,
+    make_issuer: Callable[..., IssuerKey],
+    mode: str,
+    changes: dict[str, str],
+    path: str,
+    rule: str,
+    needle: str,
+) -> None:
+    issuer = make_issuer()
+    bad: dict[str, Any] = {"type": FQ, "credentialSubject": subject_of(FQ)}
+    for key, value in changes.items():
+        if key == "awardDate":
+            bad["credentialSubject"][key] = value
+        else:
+            bad[key] = value
+    response = submit(client, issuer, mode, [{"type": FQ, "credentialSubject": subject_of(FQ)}, bad])
+    assert_refused(response, api_node, issuer, where(mode, path), rule)
+    assert needle in response.json()["detail"]
+    for value in changes.values():
+        assert value not in response.text
+
+
+def test_a_number_for_a_date_is_refused_naming_the_field(
+    client: TestClient, make_issuer: Callable[..., IssuerKey]
+) -> None:
+    response = client.post("/v1/credentials", json=one(1, validFrom=1_763_798_400), headers=make_issuer().headers)
+    assert response.status_code == 422
+    assert "/validFrom: Input should be a valid string (rule: string_type)" in response.json()["detail"]
+
+
+def test_an_unreadable_chain_is_a_503_and_nothing_is_written(
+    client: TestClient, api_node: Node, make_issuer: Callable[..., IssuerKey], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issuer = make_issuer()
+
+    def down(self: RpcChainView) -> RpcChainView:
+        raise requests.ConnectionError("connection refused")
+
+    monkeypatch.setattr(RpcChainView, "snapshot", down)
+    for mode in MODES:
+        response = submit(client, issuer, mode, [one(1)])
+        assert response.status_code == 503, response.text
+        assert response.json()["error"] == "ChainUnavailableError"
+    assert sum(api_node.store.credential_counts(issuer.issuer_id).values()) == 0

@@ -103,7 +103,7 @@ def counts(served: Served, issuer: IssuerKey) -> int:
 
 
 def test_issue_a_json_file_wait_and_write_verifiable_bundles(served: Served, tmp_path: Path) -> None:
-    issuer = add_issuer(served.node.store)
+    issuer = add_issuer(served.node)
     credentials = [{"type": FQ, "credentialSubject": subject(n), "clientRef": f"nc-{n}"} for n in range(25)]
     credentials.append(dict(credentials[3]))  # the same clientRef twice: one credential
     source = tmp_path / "graduates.json"
@@ -134,7 +134,7 @@ def test_issue_a_json_file_wait_and_write_verifiable_bundles(served: Served, tmp
 
 
 def test_issue_a_csv_file_without_waiting(served: Served, tmp_path: Path) -> None:
-    issuer = add_issuer(served.node.store)
+    issuer = add_issuer(served.node)
     source = tmp_path / "graduates.csv"
     source.write_text(
         HEADER
@@ -150,7 +150,7 @@ def test_issue_a_csv_file_without_waiting(served: Served, tmp_path: Path) -> Non
 
 
 def test_a_bad_row_stops_the_command_before_anything_is_sent(served: Served, tmp_path: Path) -> None:
-    issuer = add_issuer(served.node.store)
+    issuer = add_issuer(served.node)
     source = tmp_path / "graduates.csv"
     source.write_text(
         HEADER
@@ -179,7 +179,7 @@ def test_a_bad_row_stops_the_command_before_anything_is_sent(served: Served, tmp
 )
 def test_failures_are_one_clear_line(served: Served, tmp_path: Path, setup: str, needle: str) -> None:
     issuer: IssuerKey | None = add_issuer(
-        served.node.store, IssuerStatus.SUSPENDED if setup == "suspended" else IssuerStatus.ACTIVE
+        served.node, IssuerStatus.SUSPENDED if setup == "suspended" else IssuerStatus.ACTIVE
     )
     source = tmp_path / "one.json"
     source.write_text(json.dumps([{"type": FQ, "credentialSubject": subject(1)}]))
@@ -207,7 +207,7 @@ def test_failures_are_one_clear_line(served: Served, tmp_path: Path, setup: str,
 
 
 def test_failed_anchors_are_summarised_with_their_reason(served: Served, tmp_path: Path) -> None:
-    issuer = add_issuer(served.node.store)
+    issuer = add_issuer(served.node)
     source = tmp_path / "two.json"
     source.write_text(json.dumps([{"type": FQ, "credentialSubject": subject(n)} for n in range(2)]))
     with StandInBatcher(served.node, issuer.issuer_id, fail="the key is not accredited for this type"):
@@ -219,7 +219,7 @@ def test_failed_anchors_are_summarised_with_their_reason(served: Served, tmp_pat
 
 
 def test_waiting_gives_up_after_the_timeout(served: Served, tmp_path: Path) -> None:
-    issuer = add_issuer(served.node.store)
+    issuer = add_issuer(served.node)
     source = tmp_path / "one.json"
     source.write_text(json.dumps([{"type": FQ, "credentialSubject": subject(1)}]))
     result = credreg(served, issuer, "issue", str(source), "--wait", "--timeout", "0.2", "--poll-interval", "0.05")

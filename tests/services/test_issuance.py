@@ -8,11 +8,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 
 from node.credentials import verify_integrity
-from node.errors import BatchStateError, ConfigurationError, ForbiddenError, PayloadTooLargeError, ValidationFailedError
+from node.errors import (
+    BatchStateError,
+    ChainUnavailableError,
+    ConfigurationError,
+    ForbiddenError,
+    PayloadTooLargeError,
+    ValidationFailedError,
+)
 from node.runtime import Node
+from node.services.chainview import BlockRef, RpcChainView
 from node.services.issuance import (
+    EVERY_ITEM,
     MAX_BULK,
     IssuanceService,
     IssueItem,
@@ -22,8 +32,11 @@ from node.services.issuance import (
     credential_types,
     parse_csv,
 )
+from node.services.issuance_rules import latest_award_date, parse_date_time
 from node.store import ApiKeyRole, CredentialStatus, IssuerStatus, Principal
-from tests.api.conftest import add_issuer, fake_anchor, open_test_node
+from tests.api.conftest import add_issuer, chain_act, fake_anchor, open_test_node
+from tests.api.refusals import CASES, LEARNER_NAME, Case
+from tests.samples import VALID
 
 FQ = "formal-qualification"
 UTC = dt.UTC
@@ -44,7 +57,7 @@ def service(node: Node) -> IssuanceService:
 
 
 def principal_of(node: Node, status: IssuerStatus = IssuerStatus.ACTIVE) -> Principal:
-    issuer = add_issuer(node.store, status)
+    issuer = add_issuer(node, status)
     principal = node.store.authenticate(issuer.key)
     assert principal is not None
     return principal
@@ -186,12 +199,10 @@ def test_only_an_active_issuer_key_may_submit(node: Node, service: IssuanceServi
 def test_an_issuer_registered_without_a_did_or_https_uri_is_a_configuration_error(
     node: Node, service: IssuanceService
 ) -> None:
-    principal = principal_of(node)
-    issuer_id = principal.issuer_id or 0
-    node.store.upsert_issuer(
-        issuer_id, name="Bad URI College", metadata_uri="ftp://nope", signer_address="0x" + "1" * 40
-    )
-    with pytest.raises(ConfigurationError, match=f"issuer {issuer_id} is registered .* register it again"):
+    issuer = add_issuer(node, uri="ftp://nope")  # the registry takes any URI; a document cannot name it
+    principal = node.store.authenticate(issuer.key)
+    assert principal is not None
+    with pytest.raises(ConfigurationError, match=f"issuer {issuer.issuer_id} is registered .* register it again"):
         service.submit(principal, [item()])
 
 
@@ -315,3 +326,190 @@ def test_parse_csv_refuses_files_over_the_size_limit(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(issuance, "MAX_CSV_BYTES", 10)
     with pytest.raises(PayloadTooLargeError, match="larger than"):
         parse_csv(b"type,learner.name\n")
+
+
+# --- what can never verify is refused before it is accepted ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("2026-11-22T08:00:00Z", dt.datetime(2026, 11, 22, 8, tzinfo=UTC)),
+        ("2026-11-22T10:00:00.5+02:00", dt.datetime(2026, 11, 22, 8, 0, 0, 500_000, tzinfo=UTC)),
+        ("2026-11-22T08:00z", dt.datetime(2026, 11, 22, 8, tzinfo=UTC)),
+        ("2026-11-22T08:00:00", None),  # no time zone: which moment?
+        ("2026-11-22", None),  # a date alone: which moment?
+        ("1763798400", None),  # seconds since 1970
+        ("2026-11-22 08:00:00Z", None),
+        ("2026-02-30T08:00:00Z", None),
+        ("2026-11-22T08:00:00+25:00", None),
+        ("22/11/2026 08:00 +02:00", None),
+    ],
+)
+def test_only_iso_8601_date_times_with_a_time_zone_are_read(text: str, parsed: dt.datetime | None) -> None:
+    moment = parse_date_time(text)
+    assert moment == parsed
+    assert moment is None or moment.utcoffset() is not None
+
+
+def test_a_csv_date_or_a_time_without_a_zone_is_refused_naming_its_column() -> None:
+    items = csv_items(f"type,validFrom,validUntil\n{FQ},2026-11-01,2036-11-01T00:00:00\n")
+    assert {(p.path, p.rule) for p in items[0].problems} == {("/validFrom", "format"), ("/validUntil", "format")}
+    assert all("time zone" in p.message for p in items[0].problems)
+
+
+def test_award_dates_may_be_today_anywhere_on_earth_but_not_later() -> None:
+    now = dt.datetime(2026, 12, 4, 11, 0, tzinfo=UTC)  # already 5 December in UTC+14 (from 10:00 UTC)
+    assert latest_award_date(now) == dt.date(2026, 12, 5)
+    assert latest_award_date(dt.datetime(2026, 12, 4, 9, 59, tzinfo=UTC)) == dt.date(2026, 12, 4)
+    fine = item(0, subject={**subject(0), "awardDate": "2026-12-05"})
+    future = item(1, subject={**subject(1), "awardDate": "2026-12-06"})
+    rpl = IssueItem(
+        "recognition-of-prior-learning", {**VALID["recognition-of-prior-learning"], "assessmentDate": "2027-01-01"}
+    )
+    not_a_date = item(3, subject={**subject(3), "awardDate": "2999-02-30"})  # the schema's rule, not this one
+    problems = check_items([fine, future, rpl, not_a_date], now=now)
+    assert {(p.index, p.path, p.rule) for p in problems} == {
+        (1, "/credentialSubject/awardDate", "notInFuture"),
+        (2, "/credentialSubject/assessmentDate", "notInFuture"),
+        (3, "/credentialSubject/awardDate", "date"),
+    }
+    assert all("2026-12-06" not in p.message and "2027-01-01" not in p.message for p in problems)
+
+
+def test_a_credential_that_expires_before_it_is_issued_is_refused() -> None:
+    now = dt.datetime(2026, 12, 4, tzinfo=UTC)
+    problems = check_items(
+        [item(0, valid_from=dt.datetime(2020, 1, 1, tzinfo=UTC), valid_until=dt.datetime(2021, 1, 1, tzinfo=UTC))],
+        now=now,
+    )
+    assert [(p.path, p.rule) for p in problems] == [("/validUntil", "exclusiveMinimum")]
+    assert "can never verify" in problems[0].message
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_submit_refuses_what_the_issuers_accreditation_does_not_cover(
+    node: Node, service: IssuanceService, case: Case
+) -> None:
+    issuer = case.make(node)
+    principal = node.store.authenticate(issuer.key)
+    assert principal is not None
+    good = IssueItem(*case.good) if case.good else item(0)
+    with pytest.raises(SubmissionInvalidError) as caught:
+        service.submit(principal, [good, IssueItem(case.type_name, case.subject)])
+    problems = {(p.index, p.path, p.rule) for p in caught.value.problems}
+    assert problems == {(EVERY_ITEM if case.every_item else 1, case.path, case.rule)}, caught.value.detail
+    assert caught.value.status_code == 422
+    assert LEARNER_NAME not in caught.value.detail
+    assert sum(node.store.credential_counts(issuer.issuer_id).values()) == 0
+    if case.good is not None:  # what is in scope is still accepted
+        assert len(service.submit(principal, [good])) == 1
+
+
+def test_the_refusals_say_what_the_registry_says_and_what_to_do(node: Node, service: IssuanceService) -> None:
+    narrow = add_issuer(node, types=[FQ], max_level=6)
+    principal = node.store.authenticate(narrow.key)
+    assert principal is not None
+    micro = IssueItem("micro-credential", VALID["micro-credential"])
+    high = item(1, subject={**subject(1), "qualification": {**subject(1)["qualification"], "nqfLevel": 8}})
+    with pytest.raises(SubmissionInvalidError) as caught:
+        service.submit(principal, [micro, high])
+    detail = caught.value.detail
+    assert f"is not accredited for micro-credential credentials; it may issue: {FQ} (rule: accreditedType)" in detail
+    assert f"must be at most 6, the highest NQF level issuer {narrow.issuer_id} is accredited for" in detail
+    chain_act(node, "suspendIssuer", narrow.issuer_id, 5)
+    with pytest.raises(SubmissionInvalidError) as caught:
+        service.submit(principal, [item(0)], single=True)
+    assert caught.value.detail.startswith("The credential is not valid, so it was not accepted (1 problem): /issuer: ")
+    assert f"issuer #{narrow.issuer_id} ({narrow.metadata_uri}) is suspended since" in caught.value.detail
+    assert "ask its accreditation body to reinstate it" in caught.value.detail
+    with pytest.raises(SubmissionInvalidError) as caught:
+        service.submit(principal, [item(0), item(1), item(2)])
+    assert "3 of 3 credentials are not valid, so none was accepted (1 problem): every credential (/issuer)" in (
+        caught.value.detail
+    )
+
+
+def test_the_registry_is_read_once_per_submission(
+    node: Node, service: IssuanceService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    principal = principal_of(node)
+    calls: list[str] = []
+    for name in ("issuer", "issuer_types", "body", "body_types", "key_of", "snapshot"):
+        real = getattr(RpcChainView, name)
+
+        def counted(self: RpcChainView, *args: Any, _real: Any = real, _name: str = name) -> Any:
+            calls.append(_name)
+            return _real(self, *args)
+
+        monkeypatch.setattr(RpcChainView, name, counted)
+    assert len(service.submit(principal, [item(n) for n in range(200)])) == 200
+    assert sorted(calls) == sorted(["snapshot", "issuer", "issuer_types", "body", "body_types", "key_of"])
+
+
+def test_an_unreadable_chain_is_a_503_and_nothing_is_accepted(
+    node: Node, service: IssuanceService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    principal = principal_of(node)
+
+    def down(self: RpcChainView) -> RpcChainView:
+        raise requests.ConnectionError("connection refused")
+
+    monkeypatch.setattr(RpcChainView, "snapshot", down)
+    with pytest.raises(ChainUnavailableError, match=r"could not be read to check issuer .* nothing was accepted") as e:
+        service.submit(principal, [item(0)])
+    assert e.value.status_code == 503
+    assert sum(node.store.credential_counts(principal.issuer_id).values()) == 0
+
+
+class LaggingMirror:
+    """The indexer's mirror a block behind: it does not know the issuers accredited since (every answer empty)."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def snapshot(self) -> LaggingMirror:
+        self.reads += 1
+        return self
+
+    def as_of(self) -> BlockRef:
+        return BlockRef(1, "0x" + "00" * 32, 0)
+
+    def issuer(self, issuer_id: int) -> None:
+        return None
+
+    def issuer_types(self, issuer_id: int) -> list[bytes]:
+        return []
+
+    def issuer_identities(self, issuer_id: int) -> tuple[str, ...]:
+        return ()
+
+    def body(self, body_id: int) -> None:
+        return None
+
+    def body_types(self, body_id: int) -> list[bytes]:
+        return []
+
+    def key_of(self, address: str) -> None:
+        return None
+
+
+def test_the_mirror_is_read_first_and_a_refusal_it_causes_is_confirmed_on_chain(
+    node: Node, service: IssuanceService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mirror = LaggingMirror()
+    monkeypatch.setitem(node.extras, "chainview", mirror)
+    fresh = principal_of(node)  # accredited a moment ago: the mirror has not seen it yet, the chain has
+    assert len(service.submit(fresh, [item(0)])) == 1
+    assert mirror.reads == 1
+    unknown = principal_of(node)
+    node.store.upsert_issuer(  # recorded on this node under an id the registry does not know
+        9_999, name="Nowhere College", metadata_uri="did:web:nowhere.example", signer_address="0x" + "1" * 40
+    )
+    api_key = node.store.create_api_key(ApiKeyRole.ISSUER, 9_999, label="unknown")
+    nowhere = node.store.authenticate(api_key)
+    assert nowhere is not None and unknown.issuer_id != 9_999
+    with pytest.raises(SubmissionInvalidError) as caught:
+        service.submit(nowhere, [item(0)])
+    assert [(p.path, p.rule) for p in caught.value.problems] == [("/issuer", "issuerAccredited")]
+    assert "POST /v1/issuers/register" in caught.value.detail

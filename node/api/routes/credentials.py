@@ -30,6 +30,7 @@ from node.services.issuance import (
     TypeInfo,
     parse_csv,
 )
+from node.services.issuance_rules import ItemProblem, date_time_problem, parse_date_time
 from node.store import CredentialStatus
 
 router = APIRouter(prefix="/v1", tags=["credentials"])
@@ -158,15 +159,25 @@ class CredentialIn(ApiModel):
         description="The subject's fields, as the type's JSON Schema describes them (GET /v1/credential-types).",
         examples=[EXAMPLE_SUBJECT],
     )
-    valid_from: datetime | None = Field(
+    valid_from: str | None = Field(
         default=None,
-        description="When the credential starts to be valid (ISO 8601; UTC when no offset is given). Default: now.",
+        max_length=64,
+        description=(
+            "When the credential starts to be valid: an ISO 8601 date and time with a time zone (`Z` or `±hh:mm`). "
+            "Default: now."
+        ),
         examples=["2026-11-22T08:00:00Z"],
+        json_schema_extra={"format": "date-time"},
     )
-    valid_until: datetime | None = Field(
+    valid_until: str | None = Field(
         default=None,
-        description="When it expires (ISO 8601; UTC when no offset is given). Default: never.",
+        max_length=64,
+        description=(
+            "When it expires: an ISO 8601 date and time with a time zone, later than validFrom and than now. "
+            "Default: never."
+        ),
         examples=["2036-11-20T00:00:00Z"],
+        json_schema_extra={"format": "date-time"},
     )
     client_ref: str | None = Field(
         default=None,
@@ -181,13 +192,22 @@ class CredentialIn(ApiModel):
     )
 
     def to_item(self) -> IssueItem:
+        """The item to issue; a date that is not an ISO 8601 date-time with a time zone becomes a problem of the
+        item (named with its field, reported with the item's other problems), never a guess."""
+        problems: list[ItemProblem] = []
+        moments: dict[str, datetime | None] = {}
+        for name, text in (("validFrom", self.valid_from), ("validUntil", self.valid_until)):
+            moments[name] = parse_date_time(text) if text is not None else None
+            if text is not None and moments[name] is None:
+                problems.append(date_time_problem(name))
         return IssueItem(
             type_name=self.type,
             subject=self.credential_subject,
             version=self.version,
-            valid_from=self.valid_from,
-            valid_until=self.valid_until,
+            valid_from=moments["validFrom"],
+            valid_until=moments["validUntil"],
             client_ref=self.client_ref,
+            problems=tuple(problems),
         )
 
 
