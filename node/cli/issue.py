@@ -1,11 +1,13 @@
 """`credreg issue FILE`: send a JSON or CSV file of credentials to a node's API, optionally wait for the anchors,
 and write the holders' bundles.
 
-The whole file is read and checked first (the same rules as the node's, :func:`node.services.issuance.check_items`):
-a bad item stops the command before anything is sent, naming every bad row or item. The credentials then go out in
-chunks of at most 10,000 (``POST /v1/credentials/bulk``), each accepted whole or refused whole by the node. Give each
-credential a ``clientRef`` to make running the same file again safe: the node returns the first ids instead of
-issuing twice.
+The whole file is read and checked first (the same rules as the node's, :func:`node.services.issuance.check_items`:
+types, schemas, date forms, award dates not in the future): a bad item stops the command before anything is sent,
+naming every bad row or item. The credentials then go out in chunks of at most 10,000 (``POST /v1/credentials/bulk``),
+each accepted whole or refused whole by the node. What only the chain knows (the issuer's accreditation: its types,
+NQF level, standing and signing key) the node checks as each chunk arrives; a refusal names the file's rows or items
+(not the chunk's). Give each credential a ``clientRef`` to make running the same file again safe: the node returns
+the first ids instead of issuing twice.
 
 The API key comes from CREDREG_API_KEY (or --api-key) and is never printed.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -103,6 +106,19 @@ def to_wire(item: IssueItem) -> dict[str, Any]:
 
 def source_of(item: IssueItem, index: int) -> str:
     return f"row {item.row}" if item.row is not None else f"item {index}"
+
+
+_CHUNK_ITEM = re.compile(r"(?<=[:;] )item ([0-9]+)(?=[ :])")
+
+
+def name_sources(detail: str, items: Sequence[IssueItem], start: int) -> str:
+    """The node numbers a chunk's credentials from 0: name each one as the file does (its CSV row, or its index)."""
+
+    def source(match: re.Match[str]) -> str:
+        index = start + int(match.group(1))
+        return source_of(items[index], index) if index < len(items) else match.group(0)
+
+    return _CHUNK_ITEM.sub(source, detail)
 
 
 def chunks(count: int, size: int) -> Iterator[tuple[int, int]]:
@@ -209,6 +225,7 @@ def _send(api: Api, run: Run, chunk_size: int) -> None:
             try:
                 ids = api.post_bulk(wires[start:end], what)
             except (ApiError, UnauthorizedError) as exc:
+                exc.detail = name_sources(exc.detail, run.items, start)
                 if start:
                     exc.detail += (
                         f" The {start} credentials before them were accepted; run the command again after fixing "

@@ -25,7 +25,7 @@ from node.credentials import loads_bundle, verify_integrity
 from node.main import create_app
 from node.runtime import Node
 from node.store import CredentialStatus, IssuerStatus
-from tests.api.conftest import IssuerKey, add_issuer, fake_anchor, open_test_node
+from tests.api.conftest import IssuerKey, add_issuer, chain_act, fake_anchor, open_test_node
 
 FQ = "formal-qualification"
 HEADER = (
@@ -164,6 +164,45 @@ def test_a_bad_row_stops_the_command_before_anything_is_sent(served: Served, tmp
     assert "row 3, column qualification.nqfLevel" in lines[0]
     assert "level six" not in result.output
     assert counts(served, issuer) == 0
+
+
+def test_an_award_date_in_the_future_stops_the_command_before_anything_is_sent(served: Served, tmp_path: Path) -> None:
+    issuer = add_issuer(served.node)
+    source = tmp_path / "graduates.csv"
+    source.write_text(HEADER + f"{FQ},a,Sipho,passport,B1234567,ZA,SAQA-1,Diploma,6,360,TVET,2099-11-01\n")
+    result = credreg(served, issuer, "issue", str(source))
+    assert result.exit_code == 1
+    assert "row 2, column awardDate (/credentialSubject/awardDate): must not be in the future" in result.stderr
+    assert "2099-11-01" not in result.output
+    assert counts(served, issuer) == 0
+
+
+def test_the_nodes_accreditation_refusals_name_the_rows_of_the_file(served: Served, tmp_path: Path) -> None:
+    issuer = add_issuer(served.node, max_level=5)
+    source = tmp_path / "graduates.csv"
+    levels = (4, 5, 6)  # the third row is above the issuer's accredited maximum: only the chain knows that
+    source.write_text(
+        HEADER
+        + "".join(
+            f"{FQ},lv-{n},Learner {n},passport,E{n:07d},ZA,SAQA-1,Diploma,{level},360,TVET,2026-11-01\n"
+            for n, level in enumerate(levels)
+        )
+    )
+    result = credreg(served, issuer, "issue", str(source), "--chunk-size", "2")
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "row 4 /credentialSubject/qualification/nqfLevel: must be at most 5" in lines[0]
+    assert "(rule: accreditedLevel)" in lines[0]
+    assert "The 2 credentials before them were accepted" in lines[0]
+    assert counts(served, issuer) == 2
+
+    chain_act(served.node, "suspendIssuer", issuer.issuer_id, 5)
+    again = credreg(served, issuer, "issue", str(source))
+    assert again.exit_code == 1
+    assert "every credential (/issuer): issuer #" in again.stderr
+    assert "(rule: issuerActive)" in again.stderr
+    assert counts(served, issuer) == 2
 
 
 @pytest.mark.parametrize(
