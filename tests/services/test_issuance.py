@@ -502,14 +502,33 @@ def test_the_mirror_is_read_first_and_a_refusal_it_causes_is_confirmed_on_chain(
     fresh = principal_of(node)  # accredited a moment ago: the mirror has not seen it yet, the chain has
     assert len(service.submit(fresh, [item(0)])) == 1
     assert mirror.reads == 1
-    unknown = principal_of(node)
     node.store.upsert_issuer(  # recorded on this node under an id the registry does not know
         9_999, name="Nowhere College", metadata_uri="did:web:nowhere.example", signer_address="0x" + "1" * 40
     )
-    api_key = node.store.create_api_key(ApiKeyRole.ISSUER, 9_999, label="unknown")
-    nowhere = node.store.authenticate(api_key)
-    assert nowhere is not None and unknown.issuer_id != 9_999
-    with pytest.raises(SubmissionInvalidError) as caught:
+    nowhere = node.store.authenticate(node.store.create_api_key(ApiKeyRole.ISSUER, 9_999, label="unknown"))
+    assert nowhere is not None
+    with pytest.raises(SubmissionInvalidError) as caught:  # the chain confirms what the mirror says
         service.submit(nowhere, [item(0)])
+    assert mirror.reads == 2
     assert [(p.path, p.rule) for p in caught.value.problems] == [("/issuer", "issuerAccredited")]
     assert "POST /v1/issuers/register" in caught.value.detail
+
+
+def test_documents_must_name_an_identity_the_issuer_holds_or_held_in_the_registry(
+    node: Node, service: IssuanceService
+) -> None:
+    issuer = add_issuer(node)
+    principal = node.store.authenticate(issuer.key)
+    assert principal is not None
+    signer = node.store.get_issuer(issuer.issuer_id).signer_address
+    new_uri = f"did:web:renamed-{issuer.issuer_id}.example"
+    chain_act(node, "setIssuerMetadata", issuer.issuer_id, new_uri, b"\0" * 32)
+    # the node still writes the identity the issuer held before: its credentials verify (FORMER_IDENTITY)
+    assert len(service.submit(principal, [item(0)])) == 1
+    node.store.upsert_issuer(
+        issuer.issuer_id, name=issuer.name, metadata_uri="did:web:never.example", signer_address=signer
+    )
+    with pytest.raises(SubmissionInvalidError) as caught:
+        service.submit(principal, [item(1)])
+    assert [(p.path, p.rule) for p in caught.value.problems] == [("/issuer/id", "issuerIdentity")]
+    assert new_uri in caught.value.detail
