@@ -1441,3 +1441,39 @@ def test_zz_mutation_counts() -> None:
     short = {f: (TALLY[f], n) for f, n in FAMILY_TARGETS.items() if TALLY[f] < n}
     assert not short, f"families below their target (got, target): {short}"
     assert total >= TOTAL_TARGET
+
+
+# --- crashes ----------------------------------------------------------------------------------------------------
+
+_DEEP_NESTING = """
+import web3  # noqa: F401  (as in the node: web3's py_ecc raises the recursion limit to 100,000)
+from tests.fakechain import FakeChain
+from node.services.verification import VerificationService
+
+chain = FakeChain()
+service = VerificationService(chain, chain.chain_id, chain.registry_address, clock=lambda: 0)
+for text in ("[" * 80_000 + "]" * 80_000, '{"credentialSubject":' + "[" * 100_000 + "]" * 100_000 + "}"):
+    verdict = service.verify(text)  # 160 and 200 KB, under the 256 KiB cap
+    assert not verdict.valid
+    print(verdict.checks[0].code)
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="forgery suite finding: a 160 KB bundle of 80,000 nested brackets crashes the verifying process (SIGSEGV) once "
+    "web3 has raised the recursion limit to 100,000: the reader's json.loads overflows the C stack before "
+    "RecursionError (node/credentials/reader.py parse_json; owner to fix)",
+)
+def test_deeply_nested_text_is_refused_without_crashing_the_process() -> None:
+    import subprocess
+    import sys
+
+    from node.config import PROJECT_ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-c", _DEEP_NESTING], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+    )
+    TALLY["re-encode-string"] += 2
+    assert done.returncode == 0, f"the verifying process died (exit {done.returncode}): {done.stderr[-500:]}"
+    assert done.stdout.split() == ["TOO_DEEP", "TOO_DEEP"], done.stdout  # (today: arrays this deep pass the parser)
