@@ -1461,8 +1461,8 @@ for text in ("[" * 80_000 + "]" * 80_000, '{"credentialSubject":' + "[" * 100_00
 
 @pytest.mark.xfail(
     strict=True,
-    reason="forgery suite finding: a 160 KB bundle of 80,000 nested brackets crashes the verifying process (SIGSEGV) once "
-    "web3 has raised the recursion limit to 100,000: the reader's json.loads overflows the C stack before "
+    reason="forgery suite finding: a 160 KB bundle of 80,000 nested brackets crashes the verifying process (SIGSEGV) "
+    "once web3 has raised the recursion limit to 100,000: the reader's json.loads overflows the C stack before "
     "RecursionError (node/credentials/reader.py parse_json; owner to fix)",
 )
 def test_deeply_nested_text_is_refused_without_crashing_the_process() -> None:
