@@ -1542,3 +1542,33 @@ def test_the_api_refuses_a_repeated_member_name() -> None:
     assert status < 500
     assert not body["valid"], "valid, while the file reads 'Doctor of Medicine' to a reader that takes the first title"
     assert body["checks"][0]["code"] == "DUPLICATE_MEMBER"
+
+
+# --- one batch, one chain snapshot -----------------------------------------------------------------------------
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(data=st.data())
+def test_a_batch_judges_each_bundle_as_alone(data: st.DataObject) -> None:
+    """verify_many shares one snapshot and its memo of chain records: a forged bundle before a genuine one (or the
+    reverse) must not change either's verdict."""
+    picked = data.draw(st.lists(st.sampled_from(world().all), min_size=2, max_size=8), label="bases")
+    bundles: list[Any] = []
+    for base in picked:
+        mutated = copy.deepcopy(base.bundle)
+        how = data.draw(st.sampled_from(["genuine", "root", "leaf", "chain", "subject", "text"]), label="how")
+        other = data.draw(st.sampled_from(world().all), label="other")
+        if how == "root":
+            SWAPS["merkleRoot"](mutated, other.bundle)
+        elif how == "leaf":
+            SWAPS["leaf, root and proof"](mutated, other.bundle)
+        elif how == "chain":
+            mutated["proof"]["anchor"]["chainId"] += 1
+        elif how == "subject":
+            SWAPS["credentialSubject with its salts and hashes"](mutated, other.bundle)
+        bundles.append(dumps(mutated) if how == "text" else mutated)
+    batch = world().service.verify_many(bundles)
+    for bundle, verdict in zip(bundles, batch.verdicts, strict=True):
+        TALLY["batch"] += 1
+        alone = world().service.verify(bundle)
+        assert verdict.model_dump(exclude={"checked_at"}) == alone.model_dump(exclude={"checked_at"})
