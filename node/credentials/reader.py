@@ -38,6 +38,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from node.credentials.disclosure import DisclosurePolicy, HiddenFieldProblem, hidden_field_problems, policy_for
@@ -185,6 +186,8 @@ def parse_json(data: str | bytes) -> dict[str, Any]:
         text = data
     if text.startswith("\ufeff"):
         raise BundleReadError("MALFORMED", "The file starts with a byte-order mark, which JSON does not allow.")
+    if nesting_depth(text) > MAX_DEPTH:  # before parsing: a deep enough nest overflows the C stack of json.loads
+        raise BundleReadError("TOO_DEEP", f"The file nests deeper than {MAX_DEPTH} levels: not a bundle.")
     try:
         parsed = json.loads(
             text,
@@ -205,6 +208,36 @@ def parse_json(data: str | bytes) -> dict[str, Any]:
         raise BundleReadError("MALFORMED", "A credential bundle is a JSON object; this file holds something else.")
     _check_tree(parsed, 1, _ESCAPED_SURROGATE.search(text) is not None or not text.isascii())
     return parsed
+
+
+_STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_STRING_LITERAL_BYTES = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+_BRACKET_BYTES = re.compile(rb"[\[\]{}]")
+
+
+def nesting_depth(text: str | bytes) -> int:
+    """How deep arrays and objects nest in JSON ``text``, counted without parsing it (strings are skipped); when the
+    text has at most :data:`MAX_DEPTH` opening brackets, that count (an upper bound) is returned without a scan.
+
+    ``json.loads`` recurses in C once per level and is bounded only by the interpreter's recursion limit, which
+    py_ecc (through web3) raises to 100,000: a text of 80,000 ``[`` then overflows the C stack and kills the process.
+    Every JSON body a client sends is measured with this first. An upper bound is cheap (the count of opening
+    brackets), so ordinary documents are never scanned.
+    """
+    if isinstance(text, str):
+        opens = text.count("[") + text.count("{")
+        if opens <= MAX_DEPTH:
+            return opens
+        brackets = _BRACKET.findall(_STRING_LITERAL.sub("", text))
+        steps = [1 if b in "[{" else -1 for b in brackets]
+    else:
+        opens = text.count(b"[") + text.count(b"{")
+        if opens <= MAX_DEPTH:
+            return opens
+        found = _BRACKET_BYTES.findall(_STRING_LITERAL_BYTES.sub(b"", text))
+        steps = [1 if b in (b"[", b"{") else -1 for b in found]
+    return max(accumulate(steps), default=0)
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

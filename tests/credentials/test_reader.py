@@ -19,7 +19,14 @@ from hypothesis import strategies as st
 from node.credentials import reader
 from node.credentials.bundle import AnchorInfo, batch_tree, make_bundles
 from node.credentials.document import build_document, disclose
-from node.credentials.reader import MAX_BUNDLE_BYTES, MAX_DEPTH, MAX_SAFE_INTEGER, BundleReadError, read_bundle
+from node.credentials.reader import (
+    MAX_BUNDLE_BYTES,
+    MAX_DEPTH,
+    MAX_SAFE_INTEGER,
+    BundleReadError,
+    nesting_depth,
+    read_bundle,
+)
 from tests.samples import VALID
 
 SETTINGS = {"deadline": None, "database": None, "derandomize": False}
@@ -421,3 +428,22 @@ def test_reading_is_deterministic(data: st.DataObject) -> None:
         )
 
     assert outcome() == outcome()
+
+
+WIDE = ", ".join(["[]"] * 20)
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        (f'{{"a": [{WIDE}]}}', 3),  # many brackets, shallow: scanned, exact
+        (f'{{"a": [{WIDE}, [[{WIDE}]]]}}', 5),
+        ('{"a": "' + "[" * 50 + '"}', 1),  # brackets inside a string do not count
+        ('{"a": "\\"' + "[" * 50 + '"}', 1),  # nor after an escaped quote
+        ("[" * 40 + "]" * 40, 40),
+    ],
+)
+def test_nesting_is_measured_without_parsing(text: str, depth: int) -> None:
+    assert nesting_depth(text) == depth
+    assert nesting_depth(text.encode()) == depth
+    assert nesting_depth('{"a": [1, [2]]}') <= MAX_DEPTH  # few brackets: an upper bound, no scan
