@@ -5,6 +5,7 @@ from node.cli import (
     governance,  # noqa: F401 - registers issuers, keys add/rotate/cutoff, bodies, governance, credentials, batches
     issue,  # noqa: F401 - registers issue
     keys,  # noqa: F401 - registers keys and apikeys
+    network,  # noqa: F401 - registers network init, add-validator, add-account
     ops,  # noqa: F401 - registers the commands
     verify,  # noqa: F401 - registers verify and checkpoint
 )
