@@ -27,7 +27,7 @@ from node.credentials.document import build_document, disclose, seal
 from node.credentials.hashing import flatten
 from node.credentials.keccak import keccak256, to_hex
 from node.credentials.types import type_id_bytes32
-from node.services.checkpoint import Checkpoint, CheckpointChainView
+from node.readmodel.checkpoint import Checkpoint, CheckpointChainView
 from node.services.verification import VerificationService
 from tests.fakechain import START, FakeChain, FakeIssuer
 from tests.samples import VALID

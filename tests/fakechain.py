@@ -1,11 +1,11 @@
 """An in-memory chain for verification tests that need thousands of verdicts: no anvil, no RPC.
 
 :class:`FakeChain` keeps the records the registry's views return (``node.chain.registry``) in dicts and answers the
-:class:`~node.services.chainview.ChainView` protocol from them, so the real :class:`VerificationService` judges
+:class:`~node.readmodel.chainview.ChainView` protocol from them, so the real :class:`VerificationService` judges
 bundles against it exactly as against the mirror or RPC. It anchors real Merkle trees of real sealed documents
 (:meth:`issue`), and its lifecycle and accreditation acts change the records the way the contracts would (revoke,
 suspend, supersede at root or leaf level; key compromise; issuer out of scope). :meth:`facts` writes its state in
-the checkpoint ``facts`` shape (``node/services/checkpoint.py``), so the same state can be a test vector.
+the checkpoint ``facts`` shape (``node/readmodel/checkpoint.py``), so the same state can be a test vector.
 
 It is a test double of the chain's *answers*, not of the contracts' rules: the contract tests (tests/contracts) and
 the anvil-backed verification tests check that the real chain answers the same way.
@@ -34,7 +34,7 @@ from node.credentials.document import build_document
 from node.credentials.hashing import issuer_metadata_hash
 from node.credentials.keccak import keccak256, to_hex
 from node.credentials.types import type_id_bytes32
-from node.services.chainview import AnchorTx, BlockRef, LeafState
+from node.readmodel.chainview import AnchorTx, BlockRef, LeafState
 
 CHAIN_ID = 472019
 REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -241,8 +241,8 @@ class FakeChain:
     # --- the state as checkpoint facts (for the test vectors, tests/vectors) ------------------------------------------
 
     def facts(self) -> dict[str, Any]:
-        """Every record this chain holds, in the checkpoint ``facts`` shape (``node/services/checkpoint.py``): what
-        :class:`~node.services.checkpoint.CheckpointChainView` answers from. Leaf states are the effective state of
+        """Every record this chain holds, in the checkpoint ``facts`` shape (``node/readmodel/checkpoint.py``): what
+        :class:`~node.readmodel.checkpoint.CheckpointChainView` answers from. Leaf states are the effective state of
         every leaf of every root; blocks are every block up to the current one."""
         return {
             "anchors": {to_hex(root): _encode(record) for root, record in self.anchors.items()},

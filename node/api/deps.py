@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from node.api.auth import get_principal, require_admin, require_governor, require_issuer, require_issuer_reader
+from node.readmodel.chainview import ChainView, RpcChainView
 from node.runtime import Node
-from node.services.chainview import ChainView, RpcChainView
 from node.services.governance import GovernanceService
 from node.services.health import HealthService
 from node.services.indexer import EventsService

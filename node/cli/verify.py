@@ -29,9 +29,9 @@ from node.cli._app import app, err, friendly, out
 from node.config import DEVNET_CHAIN_ID, Settings, get_settings
 from node.credentials.reader import read_bundle
 from node.errors import ChainMismatchError, ConfigurationError, ValidationFailedError
+from node.readmodel.chainview import RpcChainView
+from node.readmodel.checkpoint import Checkpoint, create_checkpoint, load_checkpoint, verify_offline
 from node.runtime import rpc_url_of
-from node.services.chainview import RpcChainView
-from node.services.checkpoint import Checkpoint, create_checkpoint, load_checkpoint, verify_offline
 from node.services.verification import CheckStatus, Verdict, VerificationService
 
 checkpoint_app = typer.Typer(

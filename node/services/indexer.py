@@ -46,9 +46,8 @@ from node.chain.registry import (
     in_process,
 )
 from node.errors import ChainReorganisedError, RegistryError, ValidationFailedError
-from node.runtime import Node
-from node.services.chainview import BlockRef
-from node.services.mirror import (
+from node.readmodel.chainview import BlockRef
+from node.readmodel.mirror import (
     ANCHOR_EVENT,
     LIFECYCLE_STATUS,
     TIMESTAMP_ARG,
@@ -58,6 +57,7 @@ from node.services.mirror import (
     MirrorChainView,
     anchor_args,
 )
+from node.runtime import Node
 from node.store import EventPage, NewEvent, Store
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@
   ``signer_address``) one of the issuer's keys that may anchor now (``/issuer``, rule ``signingKey``).
 
 The registry is read through the indexer's mirror when the node runs one (``node.extras["chainview"]``: in memory,
-microseconds), else over JSON-RPC (:class:`~node.services.chainview.RpcChainView`, pinned to the latest block: six
+microseconds), else over JSON-RPC (:class:`~node.readmodel.chainview.RpcChainView`, pinned to the latest block: six
 calls). The mirror can lag the chain by about a block, so a refusal it causes is read again over JSON-RPC before it
 is given (an issuer accredited a moment ago is not refused). When the chain cannot be read, the submission is
 refused with :class:`~node.errors.ChainUnavailableError` (503), never accepted blindly.
@@ -37,6 +37,7 @@ from web3.exceptions import Web3Exception
 from node.chain.registry import AccreditationStatus, BodyRecord, IssuerRecord, KeyRecord
 from node.credentials.types import CredentialType, known_types, type_id_bytes32
 from node.errors import ChainUnavailableError, RegistryError
+from node.readmodel.chainview import BlockRef, RpcChainView
 from node.runtime import Node
 from node.services.accreditation import (
     Refusal,
@@ -46,7 +47,6 @@ from node.services.accreditation import (
     scope_refusal,
     standing_refusal,
 )
-from node.services.chainview import BlockRef, RpcChainView
 from node.store import Issuer
 
 

@@ -22,7 +22,7 @@ expiry      the expiry recorded on chain, and the document's validFrom / validUn
 schema      the credentialSubject against its type's JSON schema; rules that need hidden fields are not run
 ==========  ==============================================================================================
 
-The chain is read through a :class:`~node.services.chainview.ChainView` (RPC, the indexer's mirror or a signed
+The chain is read through a :class:`~node.readmodel.chainview.ChainView` (RPC, the indexer's mirror or a signed
 checkpoint): one snapshot per verification, each record asked once per run. Time-dependent judgements (expiry)
 use the later of the snapshot block's time and this machine's clock; chain state (status) is as of the snapshot.
 """
@@ -54,7 +54,7 @@ from node.credentials.keccak import to_hex
 from node.credentials.reader import BundleReadError, ReadBundle, judge_disclosure, read_bundle
 from node.credentials.types import known_types, type_id_bytes32
 from node.errors import ChainMismatchError, CredentialNotAnchoredError, NotFoundError, ValidationFailedError
-from node.services.chainview import AnchorTx, BlockRef, ChainView, LeafState
+from node.readmodel.chainview import AnchorTx, BlockRef, ChainView, LeafState
 from node.services.reasons import reason_text
 from node.store import Store
 from node.store.records import CredentialStatus as OutboxStatus

@@ -30,10 +30,10 @@ from node.chain.registry import type_id
 from node.config import DEVNET_CHAIN_ID, PROJECT_ROOT, Settings
 from node.credentials.bundle import AnchorInfo, batch_tree, dumps_bundle, make_bundles
 from node.credentials.document import build_document, verify_integrity
+from node.readmodel.chainview import RpcChainView
+from node.readmodel.checkpoint import create_checkpoint, load_checkpoint, verify_offline
 from node.runtime import Node
 from node.services.bootstrap import DEMO_ISSUER_URI, ensure_demo_issuer
-from node.services.chainview import RpcChainView
-from node.services.checkpoint import create_checkpoint, load_checkpoint, verify_offline
 from node.services.signers import DEV_ISSUER, dev_account
 from node.services.verification import VerificationService
 

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from node.credentials import verify_integrity
 from node.errors import ConflictError
+from node.readmodel.chainview import RpcChainView
 from node.runtime import Node
-from node.services.chainview import RpcChainView
 from node.services.issuance import LIST_SEPARATOR, column_of
 from node.store import ApiKeyRole, CredentialStatus, IssuerStatus
 from tests.api.conftest import ADMIN_KEY, IssuerKey, fake_anchor

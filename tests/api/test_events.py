@@ -18,9 +18,9 @@ from node.chain.client import load_artifact
 from node.chain.deploy import GOVERNANCE, REGISTRY, deploy
 from node.config import Settings
 from node.main import create_app
+from node.readmodel.mirror import MirrorChainView
 from node.runtime import Node
 from node.services.indexer import EventName, Indexer
-from node.services.mirror import MirrorChainView
 from node.store import NewEvent
 
 ROOTS = ["0x" + f"{n:064x}" for n in (0xA1, 0xB2, 0xC3)]

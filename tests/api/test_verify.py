@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from node.api.deps import verification_view
 from node.main import create_app
-from node.services.chainview import RpcChainView
+from node.readmodel.chainview import RpcChainView
 from tests.services.test_verification import SUBJECTS, World, open_world
 
 pytestmark = pytest.mark.anvil

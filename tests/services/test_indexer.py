@@ -25,11 +25,11 @@ from node.chain.registry import OPEN_END, ChainBlock, CredentialStatus, chain_bl
 from node.config import Settings
 from node.credentials.merkle import MerkleTree
 from node.main import create_app
+from node.readmodel.chainview import RpcChainView
+from node.readmodel.mirror import MirrorChainView
 from node.runtime import Node
 from node.services.bootstrap import DEMO_ISSUER_URI, ensure_demo_issuer
-from node.services.chainview import RpcChainView
 from node.services.indexer import Indexer
-from node.services.mirror import MirrorChainView
 from node.services.signers import DEV_BODY_ADMIN, DEV_ISSUER, dev_account
 from node.store import Event
 from tests.conftest import start_devnet

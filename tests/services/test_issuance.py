@@ -19,8 +19,8 @@ from node.errors import (
     PayloadTooLargeError,
     ValidationFailedError,
 )
+from node.readmodel.chainview import BlockRef, RpcChainView
 from node.runtime import Node
-from node.services.chainview import BlockRef, RpcChainView
 from node.services.issuance import (
     EVERY_ITEM,
     MAX_BULK,

@@ -20,10 +20,10 @@ from eth_utils.crypto import keccak
 from web3.exceptions import Web3RPCError
 
 from node.credentials.document import build_document
-from node.services.chainview import BlockRef, RpcChainView
-from node.services.checkpoint import create_checkpoint, load_checkpoint, sign_checkpoint, verify_offline
+from node.readmodel.chainview import BlockRef, RpcChainView
+from node.readmodel.checkpoint import create_checkpoint, load_checkpoint, sign_checkpoint, verify_offline
+from node.readmodel.mirror import MirrorChainView
 from node.services.indexer import Indexer
-from node.services.mirror import MirrorChainView
 from node.services.verification import Verdict, VerificationService
 from tests.services.test_verification import FORMAL, SUBJECTS, Issuer, World, open_world
 

@@ -41,10 +41,10 @@ from node.errors import (
     ContractRevertError,
     ValidationFailedError,
 )
+from node.readmodel.chainview import RpcChainView
+from node.readmodel.checkpoint import create_checkpoint, load_checkpoint, verify_offline
 from node.runtime import Node
 from node.services.bootstrap import DEMO_ISSUER_URI, ensure_demo_issuer
-from node.services.chainview import RpcChainView
-from node.services.checkpoint import create_checkpoint, load_checkpoint, verify_offline
 from node.services.signers import DEV_BODY_ADMIN, DEV_ISSUER, dev_account
 from node.services.verification import CheckStatus, Verdict, VerificationService
 from tests.conftest import start_devnet
@@ -558,7 +558,7 @@ def test_an_untrusted_signer_is_refused(checkpointed: dict[str, Any]) -> None:
     with pytest.raises(CheckpointUntrustedSignerError, match="not by"):
         load_checkpoint(checkpointed["text"], Account.create().address)
     # an edited checkpoint re-signed by whoever edited it is consistent, but still not from the trusted signer
-    from node.services.checkpoint import sign_checkpoint
+    from node.readmodel.checkpoint import sign_checkpoint
 
     data = json.loads(checkpointed["text"])
     data.pop("signature")

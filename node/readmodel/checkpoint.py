@@ -56,7 +56,7 @@ from node.errors import (
     CheckpointUntrustedSignerError,
     ValidationFailedError,
 )
-from node.services.chainview import AnchorTx, BlockRef, ChainView, LeafState
+from node.readmodel.chainview import AnchorTx, BlockRef, ChainView, LeafState
 from node.services.verification import MAX_BATCH, Verdict, VerificationService
 
 FORMAT = "credreg-checkpoint/v1"

@@ -30,7 +30,7 @@ from node.chain.registry import (
     KeyRecord,
 )
 from node.errors import ContractNotFoundError
-from node.services.chainview import AnchorTx, BlockRef, ChainView, LeafState
+from node.readmodel.chainview import AnchorTx, BlockRef, ChainView, LeafState
 
 T = TypeVar("T")
 

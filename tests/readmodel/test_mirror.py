@@ -18,8 +18,8 @@ from node.chain.registry import (
     KeyRecord,
 )
 from node.errors import ContractNotFoundError
-from node.services.chainview import BlockRef, LeafState
-from node.services.mirror import HISTORY_BLOCKS, Accreditation, MirrorChainView, anchor_args, anchor_record_of
+from node.readmodel.chainview import BlockRef, LeafState
+from node.readmodel.mirror import HISTORY_BLOCKS, Accreditation, MirrorChainView, anchor_args, anchor_record_of
 from node.store import NewEvent
 
 ZERO = "0x" + "00" * 32
