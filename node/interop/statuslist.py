@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import secrets
 from collections.abc import Collection, Iterable
 from typing import Any, Literal
@@ -85,27 +86,13 @@ class BitstringStatusList:
             raise StatusListError("encodedList must be multibase base64url ('u…').")
         try:
             compressed = decode_multibase(encoded)
-            with gzip.GzipFile(fileobj=_Bytes(compressed)) as stream:
+            with gzip.GzipFile(fileobj=io.BytesIO(compressed)) as stream:
                 bits = stream.read(MAX_LENGTH // 8 + 1)
         except (MultibaseError, OSError, EOFError, ValueError) as exc:
             raise StatusListError(f"encodedList is not GZIP in base64url: {exc}") from None
         if len(bits) > MAX_LENGTH // 8:
             raise StatusListError("The decoded list is larger than credreg reads.")
         return cls(len(bits) * 8, bits)
-
-
-class _Bytes:
-    """A minimal read-only file over bytes (gzip.GzipFile needs ``read``)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = memoryview(data)
-        self._pos = 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._data) if size < 0 else min(len(self._data), self._pos + size)
-        chunk = bytes(self._data[self._pos : end])
-        self._pos = end
-        return chunk
 
 
 def allocate_indices(count: int, taken: Collection[int], length: int = MIN_LENGTH) -> list[int]:
