@@ -64,7 +64,7 @@ class BitstringStatusList:
 
     def set_indices(self) -> list[int]:
         """Every index whose bit is 1, ascending."""
-        out = []
+        out: list[int] = []
         for byte_index, byte in enumerate(self._bits):
             if byte:
                 out.extend(byte_index * 8 + bit for bit in range(8) if byte & (0x80 >> bit))
