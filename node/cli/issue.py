@@ -31,8 +31,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from node.cli._app import app, err, friendly, out
 from node.credentials.bundle import dumps_bundle
+from node.credentials.csvfile import parse_csv
+from node.credentials.items import MAX_BULK, IssueItem, SubmissionInvalidError
 from node.errors import ApiError, UnauthorizedError, ValidationFailedError
-from node.services.issuance import MAX_BULK, IssueItem, SubmissionInvalidError, check_items, parse_csv
+from node.services.issuance import check_items
 
 FINAL = ("anchored", "failed")
 DEFAULT_API_URL = "http://127.0.0.1:8000"

@@ -26,8 +26,6 @@ refused with :class:`~node.errors.ChainUnavailableError` (503), never accepted b
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -35,6 +33,7 @@ import requests
 from web3.exceptions import Web3Exception
 
 from node.chain.registry import AccreditationStatus, BodyRecord, IssuerRecord, KeyRecord
+from node.credentials.items import ItemProblem
 from node.credentials.types import CredentialType, known_types, type_id_bytes32
 from node.errors import ChainUnavailableError, RegistryError
 from node.readmodel.chainview import BlockRef, RpcChainView
@@ -48,85 +47,6 @@ from node.services.accreditation import (
     standing_refusal,
 )
 from node.store import Issuer
-
-
-@dataclass(frozen=True)
-class ItemProblem:
-    """A problem of one item, or of every item (the issuer's own): a JSON pointer, the rule, a sentence."""
-
-    path: str
-    rule: str
-    message: str
-
-
-# --- dates --------------------------------------------------------------------------------------------------------
-
-_DATE_TIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})",
-    re.IGNORECASE,
-)
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-DATE_TIME_FORM = (
-    "an ISO 8601 date and time with a time zone, like 2026-11-22T08:00:00Z or 2026-11-22T10:00:00+02:00 (a date "
-    "alone, or a time without a zone, does not say which moment it is)"
-)
-
-AWARD_DATE_FIELDS: Mapping[str, str] = {
-    "formal-qualification": "awardDate",
-    "micro-credential": "awardDate",
-    "recognition-of-prior-learning": "assessmentDate",
-}
-"""The date each type says the learner earned it on, which cannot lie in the future."""
-
-EARLIEST_ZONE = dt.timedelta(hours=14)
-"""UTC+14 (Kiribati): the time zone where a calendar day starts first. An award date is refused when it is later
-than the date there, so an issuer anywhere may date a credential today, and nothing further ahead is accepted."""
-
-
-def parse_date_time(text: str) -> dt.datetime | None:
-    """An ISO 8601 date-time with a time zone (``Z`` or ``±hh:mm``; seconds and fractions optional); None for any
-    other text, including a date alone or a time without a zone."""
-    if not _DATE_TIME.fullmatch(text):
-        return None
-    try:
-        return dt.datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
-    except ValueError:  # a day or an offset out of range
-        return None
-
-
-def date_time_problem(name: str) -> ItemProblem:
-    return ItemProblem(f"/{name}", "format", f"must be {DATE_TIME_FORM}")
-
-
-def latest_award_date(now: dt.datetime) -> dt.date:
-    """The latest award date accepted at ``now``: today's date in UTC+14."""
-    return (now.astimezone(dt.UTC) + EARLIEST_ZONE).date()
-
-
-def award_date_problems(type_name: str, subject: object, now: dt.datetime) -> list[ItemProblem]:
-    """The award (or assessment) date must not be in the future. A date that is not one is left to the schema."""
-    name = AWARD_DATE_FIELDS.get(type_name)
-    if name is None or not isinstance(subject, Mapping):
-        return []
-    value = subject.get(name)
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        return []
-    latest = latest_award_date(now).isoformat()
-    if value <= latest:  # both YYYY-MM-DD: text order is date order
-        return []
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return []
-    return [
-        ItemProblem(
-            f"/credentialSubject/{name}",
-            "notInFuture",
-            f"must not be in the future: at most {latest} (today in UTC+14, the earliest time zone)",
-        )
-    ]
-
 
 # --- the issuer's accreditation on chain --------------------------------------------------------------------------
 

@@ -14,10 +14,11 @@ import requests
 from fastapi.testclient import TestClient
 
 from node.credentials import verify_integrity
+from node.credentials.csvfile import LIST_SEPARATOR
+from node.credentials.items import column_of
 from node.errors import ConflictError
 from node.readmodel.chainview import RpcChainView
 from node.runtime import Node
-from node.services.issuance import LIST_SEPARATOR, column_of
 from node.store import ApiKeyRole, CredentialStatus, IssuerStatus
 from tests.api.conftest import ADMIN_KEY, IssuerKey, fake_anchor
 from tests.api.refusals import CASES, LEARNER_NAME, Case, subject_of

@@ -11,6 +11,17 @@ import pytest
 import requests
 
 from node.credentials import verify_integrity
+from node.credentials.csvfile import parse_csv
+from node.credentials.introspect import credential_types
+from node.credentials.items import (
+    EVERY_ITEM,
+    MAX_BULK,
+    IssueItem,
+    Problem,
+    SubmissionInvalidError,
+    latest_award_date,
+    parse_date_time,
+)
 from node.errors import (
     BatchStateError,
     ChainUnavailableError,
@@ -21,18 +32,7 @@ from node.errors import (
 )
 from node.readmodel.chainview import BlockRef, RpcChainView
 from node.runtime import Node
-from node.services.issuance import (
-    EVERY_ITEM,
-    MAX_BULK,
-    IssuanceService,
-    IssueItem,
-    Problem,
-    SubmissionInvalidError,
-    check_items,
-    credential_types,
-    parse_csv,
-)
-from node.services.issuance_rules import latest_award_date, parse_date_time
+from node.services.issuance import IssuanceService, check_items
 from node.store import ApiKeyRole, CredentialStatus, IssuerStatus, Principal
 from tests.api.conftest import add_issuer, chain_act, fake_anchor, open_test_node
 from tests.api.refusals import CASES, LEARNER_NAME, Case
@@ -321,9 +321,9 @@ def test_parse_csv_refuses_files_it_cannot_read(text: str, error: type[Exception
 
 
 def test_parse_csv_refuses_files_over_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    import node.services.issuance as issuance
+    import node.credentials.csvfile as csvfile
 
-    monkeypatch.setattr(issuance, "MAX_CSV_BYTES", 10)
+    monkeypatch.setattr(csvfile, "MAX_CSV_BYTES", 10)
     with pytest.raises(PayloadTooLargeError, match="larger than"):
         parse_csv(b"type,learner.name\n")
 

@@ -19,18 +19,10 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import CredentialId, IssuanceDep, IssuerDep, IssuerReaderDep
 from node.api.errors import ErrorBody
-from node.services.issuance import (
-    CLIENT_REF_MAX,
-    LIST_SEPARATOR,
-    MAX_BULK,
-    MAX_CSV_BYTES,
-    AnchorView,
-    CredentialView,
-    IssueItem,
-    TypeInfo,
-    parse_csv,
-)
-from node.services.issuance_rules import ItemProblem, date_time_problem, parse_date_time
+from node.credentials.csvfile import LIST_SEPARATOR, MAX_CSV_BYTES, parse_csv
+from node.credentials.introspect import TypeInfo
+from node.credentials.items import MAX_BULK, IssueItem, ItemProblem, date_time_problem, parse_date_time
+from node.services.issuance import CLIENT_REF_MAX, AnchorView, CredentialView
 from node.store import CredentialStatus
 
 router = APIRouter(prefix="/v1", tags=["credentials"])
