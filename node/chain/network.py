@@ -214,7 +214,13 @@ def _write_private_key(directory: Path, name: str, secret: bytes) -> None:
 def write_network(directory: Path, net: Network) -> None:
     for rel, text in rendered_files(net).items():
         _write_text(directory / rel, text)
-    genesis_text = (directory / "genesis.json").read_text(encoding="utf-8")
+    try:
+        genesis_text = (directory / "genesis.json").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigurationError(
+            f"{directory / 'genesis.json'} is missing: copy it back from any node (nodes/<name>/genesis.json); "
+            "a new genesis would be a new chain."
+        ) from None
     for node in net.nodes:
         _write_text(directory / "nodes" / node.name / "genesis.json", genesis_text)
 
@@ -243,8 +249,14 @@ def _prepare_directory(directory: Path, force: bool) -> None:
             f"{directory} is not empty ({len(entries)} entries, e.g. {entries[0]}): choose a new or empty directory, "
             "or pass --force to replace a network there (its keys and chain data under nodes/ are deleted)."
         )
+    ours = (directory / MANIFEST).is_file()
     for rel in _GENERATED:
         target = directory / rel
+        if target.exists() and not ours:
+            raise ConfigurationError(
+                f"{target} exists but {directory} holds no {MANIFEST}, so it is not a network credreg wrote: "
+                "move it away or choose another directory (--force replaces only a credreg network)."
+            )
         if target.is_dir():
             shutil.rmtree(target)
         elif target.exists():

@@ -10,7 +10,15 @@ import coincurve
 import pytest
 import rlp
 
-from node.chain.network import BESU_IMAGE, Network, address_of, init_network, load_network, public_key_of
+from node.chain.network import (
+    BESU_IMAGE,
+    Network,
+    add_account,
+    address_of,
+    init_network,
+    load_network,
+    public_key_of,
+)
 from node.chain.network_render import BFT_MIX_HASH
 from node.errors import ConfigurationError, ValidationFailedError
 from tests.network.conftest import DEPLOYER, node_dirs, read_json, read_toml
@@ -120,6 +128,20 @@ def test_force_keeps_files_it_did_not_write(net_dir: Path) -> None:
     (net_dir / "notes.txt").write_text("mine")
     init_network(net_dir, force=True)
     assert (net_dir / "notes.txt").read_text() == "mine"
+
+
+def test_force_never_deletes_what_is_not_a_credreg_network(net_dir: Path) -> None:
+    (net_dir / "nodes").mkdir(parents=True)
+    (net_dir / "nodes" / "precious").write_text("not ours")
+    with pytest.raises(ConfigurationError, match="not a network credreg wrote"):
+        init_network(net_dir, force=True)
+    assert (net_dir / "nodes" / "precious").read_text() == "not ours"
+
+
+def test_a_lost_genesis_is_a_clear_error_on_update(network: Network, net_dir: Path) -> None:
+    (net_dir / "genesis.json").unlink()
+    with pytest.raises(ConfigurationError, match="copy it back from any node"):
+        add_account(net_dir, ["0x2222222222222222222222222222222222222222"])
 
 
 def test_a_file_is_not_a_network_directory(tmp_path: Path) -> None:
