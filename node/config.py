@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     )
     batcher_enabled: bool = Field(
         default=True,
-        description="The API runs the batcher (anchoring); off: run `python -m node.services.batcher` yourself.",
+        description="The API runs the batcher (anchoring); off: run `python -m node.workers.batcher` yourself.",
     )
     batcher_process: bool = Field(
         default=True,

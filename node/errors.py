@@ -249,7 +249,7 @@ class CheckpointCoverageError(CheckpointError):
     status_code = 422
 
 
-# --- the indexer (node/services/indexer.py) -------------------------------------------------------------------------
+# --- the indexer (node/workers/indexer.py) --------------------------------------------------------------------------
 
 
 class ChainReorganisedError(ChainUnavailableError):

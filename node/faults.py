@@ -17,7 +17,7 @@ The points (where they are called):
     yet. Called right after an outbox write: by the drills' acceptor (tests/drills/node_proc.py); the issuance service
     is the natural other caller (after ``store.add_credentials``).
 ``after_claim``
-    A batch is claimed (``building``) but its Merkle tree is not recorded (node/services/batcher.py).
+    A batch is claimed (``building``) but its Merkle tree is not recorded (node/workers/batcher/).
 ``after_build``
     The tree is recorded (``built``); nothing is signed yet.
 ``after_sign``

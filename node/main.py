@@ -16,8 +16,8 @@ from node.config import Settings, get_settings
 from node.runtime import Node
 
 if TYPE_CHECKING:
-    from node.services.batcher import Batcher
-    from node.services.batcher_process import BatcherProcess
+    from node.workers.batcher import Batcher
+    from node.workers.batcher.process import BatcherProcess
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,8 @@ def _batcher(node: Node) -> Batcher | BatcherProcess | None:
     settings = node.settings
     if not settings.batcher_enabled:
         return None
-    from node.services.batcher import Batcher
-    from node.services.batcher_process import BatcherProcess
+    from node.workers.batcher import Batcher
+    from node.workers.batcher.process import BatcherProcess
 
     if settings.batcher_process:
         if node.rpc_url is not None:
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         if batcher is not None:
             app.state.node.extras["batcher"] = batcher
             batcher.start()  # recovery and anchoring run in its thread or process: startup never waits for the chain
-        from node.services.indexer import attach_indexer
+        from node.workers.indexer import attach_indexer
 
         indexer = attach_indexer(app.state.node)  # the mirror: node.extras["chainview"]; lag for /readyz
         yield

@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite: isolated settings and a real anvil on a free loopback port."""
+"""Fixtures shared by the whole suite: isolated settings, a real anvil on a free loopback port, a node on it."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from node.chain.devnet import Devnet
+from node.chain.client import connect
+from node.chain.deploy import deploy
+from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet
 from node.config import DEVNET_CHAIN_ID, PROJECT_ROOT, Settings
+from node.runtime import Node
+from node.services.bootstrap import DemoIssuer, ensure_demo_issuer
 
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 
@@ -55,6 +59,19 @@ def anvil(tmp_path: Path) -> Iterator[Devnet]:
         yield devnet
     finally:
         devnet.stop()
+
+
+@pytest.fixture
+def devnode(anvil: Devnet, settings: Settings) -> Iterator[tuple[Node, DemoIssuer]]:
+    """A deployed registry, the demo issuer (anvil dev key 2), and a node on them; batches of 8, 600 ms wait."""
+    settings.batch_max_size = 8
+    settings.batch_max_wait_ms = 600
+    deploy(connect(anvil.url), Account.from_key(DEV_PRIVATE_KEYS[0]), settings.manifest_path, settings.artifacts_dir)
+    node = Node.open(settings, rpc_url=anvil.url)
+    try:
+        yield node, ensure_demo_issuer(node)
+    finally:
+        node.close()
 
 
 @pytest.fixture

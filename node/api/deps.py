@@ -9,9 +9,9 @@ from fastapi import Depends, Path, Request
 from node.api.auth import get_principal, require_admin, require_governor, require_issuer, require_issuer_reader
 from node.readmodel.chainview import ChainView, RpcChainView
 from node.runtime import Node
+from node.services.events import EventsService
 from node.services.governance import GovernanceService
 from node.services.health import HealthService
-from node.services.indexer import EventsService
 from node.services.issuance import IssuanceService
 from node.services.lifecycle import LifecycleService
 from node.services.verification import StatusService, VerificationService
@@ -67,7 +67,7 @@ def get_issuance_service(node: NodeDep) -> IssuanceService:
 IssuanceDep = Annotated[IssuanceService, Depends(get_issuance_service)]
 
 
-# --- indexed events (node/services/indexer.py) ----------------------------------------------------------------------
+# --- indexed events (node/services/events.py) -----------------------------------------------------------------------
 
 
 def get_events_service(node: NodeDep) -> EventsService:

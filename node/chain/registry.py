@@ -386,7 +386,7 @@ class RegistryClient:
         """The latest block's timestamp: the chain's "now" (windows and cut-offs are compared with it)."""
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
-    # --- anchoring and its bookkeeping (node/services/batcher.py) -----------------------------------------------
+    # --- anchoring and its bookkeeping (node/workers/batcher/) --------------------------------------------------
 
     def read(self, what: str, fn: Callable[[], T]) -> T:
         """Run one read; a transport fault (refused, reset, timeout) becomes ChainUnavailableError (not retried)."""
@@ -559,7 +559,7 @@ _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-# --- the indexer's reads (node/services/indexer.py) -----------------------------------------------------------------
+# --- the indexer's reads (node/workers/indexer.py) ------------------------------------------------------------------
 
 import weakref  # noqa: E402 - this section's own import, kept with it
 

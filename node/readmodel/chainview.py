@@ -1,7 +1,7 @@
 """What verification needs to know about the chain, as one protocol with two sources.
 
 - :class:`RpcChainView` asks the contracts' views over JSON-RPC (``credreg verify FILE --rpc-url``: no service).
-- The indexer's mirror (``node/services/indexer.py``) answers from state it keeps in step with the chain's events,
+- The indexer's mirror (``node/workers/indexer.py``) answers from state it keeps in step with the chain's events,
   so the verify endpoint needs no RPC per request; ``as_of()`` says how fresh it is.
 
 Both return the same records (``node.chain.registry``), so one verdict function serves both.

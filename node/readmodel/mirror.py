@@ -1,6 +1,6 @@
 """The mirror: the registry's state kept in memory in step with its events, answering ChainView in microseconds.
 
-The indexer (``node/services/indexer.py``) is the only writer: it applies each range of blocks it indexed (events
+The indexer (``node/workers/indexer.py``) is the only writer: it applies each range of blocks it indexed (events
 plus the records it read with view calls), then publishes the range's last block as ``as_of()``. Readers (request
 threads) never lock. Every entry is a short chain of versions, each stamped with the block that produced it, and a
 read resolves the newest version at or before the block it reads at:

@@ -14,7 +14,7 @@ Flow of :meth:`IssuanceService.submit`:
 4. all documents go to the outbox in one transaction *before* the caller replies (nothing accepted is lost), with
    the optional ``client_ref`` making a resubmission return the ids of the first one.
 
-The batcher (``node/services/batcher.py``) turns pending outbox rows into anchored batches; :meth:`IssuanceService.get`
+The batcher (``node/workers/batcher/``) turns pending outbox rows into anchored batches; :meth:`IssuanceService.get`
 reads the outcome and attaches the anchor (root, Merkle proof, chain id, registry, transaction, block) to make the
 holder's bundle.
 

@@ -31,8 +31,8 @@ from node.config import Settings
 from node.credentials.types import known_types
 from node.main import create_app
 from node.runtime import Node
-from node.services.batcher import record_tree
 from node.store import ApiKeyRole, Batch, IssuerStatus, Store
+from node.workers.batcher import record_tree
 
 ADMIN_KEY = "admin-secret-for-tests-only"
 SIGNER = "0x" + "ab" * 20

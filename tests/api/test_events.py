@@ -20,8 +20,9 @@ from node.config import Settings
 from node.main import create_app
 from node.readmodel.mirror import MirrorChainView
 from node.runtime import Node
-from node.services.indexer import EventName, Indexer
+from node.services.events import EventName
 from node.store import NewEvent
+from node.workers.indexer import Indexer
 
 ROOTS = ["0x" + f"{n:064x}" for n in (0xA1, 0xB2, 0xC3)]
 

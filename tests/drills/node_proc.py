@@ -1,8 +1,8 @@
-"""The drills' node process: accept credentials for the demo issuer, then run the batcher (node.services.batcher).
+"""The drills' node process: accept credentials for the demo issuer, then run the batcher (node.workers.batcher).
 
 ``python -m tests.drills.node_proc --accept N --chunk C [batcher options]``: writes N credentials to the outbox in
 chunks of C (one outbox transaction each, then the ``after_accept`` crash point, as the issuance service does after
-its write), then runs ``python -m node.services.batcher`` with the remaining options in this same process.
+its write), then runs ``python -m node.workers.batcher`` with the remaining options in this same process.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 
 from node.faults import AFTER_ACCEPT, crash_point
 from node.runtime import Node
-from node.services.batcher import main as batcher_main
+from node.workers.batcher.__main__ import main as batcher_main
 from tests.drills.chaincheck import new_credentials
 
 

@@ -11,9 +11,9 @@ from node.chain.deploy import deploy
 from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet, rpc
 from node.config import Settings
 from node.runtime import Node
-from node.services.batcher import Batcher
 from node.services.bootstrap import ensure_demo_issuer
 from node.store import BatchStatus
+from node.workers.batcher import Batcher
 from tests.drills.chaincheck import assert_exactly_once, assert_no_nonce_gap, issue, wait_for
 
 pytestmark = pytest.mark.anvil

@@ -112,7 +112,7 @@ def test_crash_then_restart_anchors_every_accepted_credential_exactly_once(drill
         accepted = [c.id for c in node.store.list_credentials(limit=10_000)]
         assert len(accepted) == (2 * CHUNK if point.startswith("after_accept") else ACCEPT)
 
-        restarted = drill.run("node.services.batcher")
+        restarted = drill.run("node.workers.batcher")
         assert restarted.returncode == 0, drill.log.read_text()
         assert "idle:" in restarted.stdout
 

@@ -15,9 +15,9 @@ from node.chain.deploy import deploy
 from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet
 from node.config import DEVNET_CHAIN_ID, Settings
 from node.runtime import Node
-from node.services.batcher import Batcher
 from node.services.bootstrap import ensure_demo_issuer
 from node.store import CredentialStatus
+from node.workers.batcher import Batcher
 from tests.conftest import NODE_MODULES, start_devnet
 from tests.drills.chaincheck import assert_exactly_once, assert_no_nonce_gap, new_credentials, wait_for
 

@@ -23,8 +23,8 @@ from node.credentials.document import build_document
 from node.readmodel.chainview import BlockRef, RpcChainView
 from node.readmodel.checkpoint import create_checkpoint, load_checkpoint, sign_checkpoint, verify_offline
 from node.readmodel.mirror import MirrorChainView
-from node.services.indexer import Indexer
 from node.services.verification import Verdict, VerificationService
+from node.workers.indexer import Indexer
 from tests.services.test_verification import FORMAL, SUBJECTS, Issuer, World, open_world
 
 pytestmark = pytest.mark.anvil

@@ -30,9 +30,9 @@ from node.config import Settings
 from node.credentials.merkle import MerkleTree
 from node.main import create_app
 from node.runtime import Node
-from node.services.batcher import record_tree
 from node.services.signers import dev_account
 from node.store import ApiKeyRole, NewCredential
+from node.workers.batcher import record_tree
 from tests.conftest import start_devnet
 
 FORMAL = "formal-qualification"

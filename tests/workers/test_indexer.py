@@ -29,9 +29,9 @@ from node.readmodel.chainview import RpcChainView
 from node.readmodel.mirror import MirrorChainView
 from node.runtime import Node
 from node.services.bootstrap import DEMO_ISSUER_URI, ensure_demo_issuer
-from node.services.indexer import Indexer
 from node.services.signers import DEV_BODY_ADMIN, DEV_ISSUER, dev_account
 from node.store import Event
+from node.workers.indexer import Indexer
 from tests.conftest import start_devnet
 
 pytestmark = pytest.mark.anvil

@@ -11,7 +11,7 @@ from pydantic.alias_generators import to_camel
 from node.api.deps import EventsDep
 from node.api.errors import ErrorBody
 from node.readmodel.mirror import TIMESTAMP_ARG
-from node.services.indexer import EventName, contract_of
+from node.services.events import EventName, contract_of
 from node.store import Event, EventPage
 
 router = APIRouter(prefix="/v1", tags=["events"])

@@ -4,7 +4,7 @@ Both are Python: in one process they share one interpreter lock, and a 10,000-cr
 CPU-bound validation and sealing) leaves the batcher's many short I/O steps waiting for it. Apart, the batcher
 anchors the first bulk while the second is being accepted (docs/benchmarks.md: ``issuance.*``).
 
-:class:`BatcherProcess` starts ``python -m node.services.batcher --supervised`` with the node's settings on its
+:class:`BatcherProcess` starts ``python -m node.workers.batcher --supervised`` with the node's settings on its
 stdin (secrets included: never on a command line or on disk), reads its counters from its stdout (one JSON line a
 second), restarts it with backoff if it dies, and stops it with the app. The child stops by itself when its stdin
 closes, so a ``kill -9`` of the API leaves no orphan anchoring on: the next start's batcher takes over through
@@ -27,7 +27,7 @@ from typing import IO, Any
 from pydantic import SecretStr
 
 from node.config import Settings
-from node.services.batcher import BatcherStats
+from node.workers.batcher.state import BatcherStats
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def stats_from_line(line: str) -> BatcherStats:
 
 
 class BatcherProcess:
-    """Runs and supervises the batcher as a child process; reads like a :class:`~node.services.batcher.Batcher`
+    """Runs and supervises the batcher as a child process; reads like a :class:`~node.workers.batcher.Batcher`
     for /metrics (``running``, ``batches_anchored``, ``credentials_anchored``, ``last_error``, ``stats()``)."""
 
     def __init__(
@@ -152,7 +152,7 @@ class BatcherProcess:
     # --- the child ----------------------------------------------------------------------------------------------
 
     def _spawn(self) -> None:
-        cmd = [sys.executable, "-m", "node.services.batcher", "--supervised", "--rpc-url", self.rpc_url]
+        cmd = [sys.executable, "-m", "node.workers.batcher", "--supervised", "--rpc-url", self.rpc_url]
         proc = subprocess.Popen(  # stderr inherited: the child's log lines appear with the API's
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
         )

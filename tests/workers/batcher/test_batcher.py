@@ -20,11 +20,11 @@ from node.credentials.merkle import leaf_hash
 from node.errors import BatchStateError
 from node.main import create_app
 from node.runtime import Node
-from node.services.batcher import Batcher, BatcherStats, record_tree, retry_failed
-from node.services.batcher_process import BatcherProcess
 from node.services.bootstrap import DemoIssuer
 from node.services.issuance import IssuanceService, IssueItem
 from node.store import Batch, BatchStatus, CredentialStatus, NewCredential
+from node.workers.batcher import Batcher, BatcherStats, record_tree, retry_failed
+from node.workers.batcher.process import BatcherProcess
 from tests.drills.chaincheck import (
     SUBJECTS,
     all_anchored,
@@ -255,7 +255,7 @@ def test_refusals_fail_the_batch_with_a_sentence_and_do_not_block_others(devnode
     assert "is not registered on chain" in reasons[99] and "addIssuerKey" in reasons[99]
     assert "not accredited for this credential type" in reasons[demo.issuer_id]
     for batch in failed:
-        assert f"python -m node.services.batcher --retry-failed {batch.id}" in str(batch.last_error)
+        assert f"python -m node.workers.batcher --retry-failed {batch.id}" in str(batch.last_error)
     for credential in store.list_credentials(issuer_id=99):
         assert credential.status is CredentialStatus.FAILED and credential.failure_reason == reasons[99]
     assert all(store.get_credential(i).status is CredentialStatus.ANCHORED for i in good)
@@ -374,7 +374,7 @@ def _leaf_values(node: Any) -> list[str]:
 def test_a_persisted_raw_transaction_decodes_back_to_what_was_signed(fees: dict[str, int]) -> None:
     from datetime import UTC, datetime
 
-    from node.services.batcher import signed_tx_of
+    from node.workers.batcher import signed_tx_of
 
     key = Account.from_key(DEV_PRIVATE_KEYS[2])
     tx = {"to": "0x" + "11" * 20, "data": "0x1234", "value": 5, "nonce": 42, "gas": 90_000, "chainId": 472_019, **fees}

@@ -18,16 +18,16 @@ from pydantic import SecretStr
 from node.config import Settings
 from node.main import create_app
 from node.runtime import Node
-from node.services.batcher import Batcher, BatcherStats
-from node.services.batcher_process import (
+from node.services.bootstrap import DemoIssuer
+from node.services.health import NodeCollector
+from node.workers.batcher import Batcher, BatcherStats
+from node.workers.batcher.process import (
     BatcherProcess,
     settings_from_payload,
     settings_payload,
     stats_from_line,
     stats_line,
 )
-from node.services.bootstrap import DemoIssuer
-from node.services.health import NodeCollector
 from tests.drills.chaincheck import all_anchored, assert_exactly_once, assert_no_nonce_gap, issue, wait_for
 
 
@@ -92,7 +92,7 @@ def test_a_dead_batcher_process_is_started_again_and_nothing_is_lost(devnode: tu
 
 PARENT = """
 import sys, time
-from node.services.batcher_process import BatcherProcess, settings_from_payload
+from node.workers.batcher.process import BatcherProcess, settings_from_payload
 batcher = BatcherProcess(settings_from_payload(sys.stdin.readline()), sys.argv[1])
 batcher.start()
 print(batcher.pid, flush=True)
