@@ -62,8 +62,20 @@ class ValidationFailedError(RegistryError):
     status_code = 422
 
 
+class BadRequestError(RegistryError):
+    """A request the API cannot read at all (e.g. a multipart upload that is not valid multipart)."""
+
+    status_code = 400
+
+
 class NotFoundError(RegistryError):
     status_code = 404
+
+
+class MethodNotAllowedError(RegistryError):
+    """The path exists, but not with this HTTP method (the response's Allow header lists the ones it takes)."""
+
+    status_code = 405
 
 
 class UnauthorizedError(RegistryError):
@@ -106,6 +118,20 @@ class KeystoreError(ConfigurationError):
     """A keystore file is missing, unreadable, already exists, or its passphrase is not configured."""
 
     status_code = 500
+
+
+class SignerUnavailableError(ConfigurationError):
+    """The node holds no key for a signer a request needs (no governor key, an issuer with no keystore): its operator
+    must configure one. 503: the request is fine, the node cannot act on it now."""
+
+    status_code = 503
+
+
+class KeystorePassphraseMissingError(KeystoreError):
+    """The node has no usable keystore passphrase (CREDREG_KEYSTORE_PASSPHRASE / _FILE unset, empty, both set, or the
+    file unreadable): it cannot sign with a keystore key until its operator sets one. 503: not the caller's fault."""
+
+    status_code = 503
 
 
 class KeystorePassphraseError(KeystoreError):

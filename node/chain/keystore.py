@@ -27,7 +27,7 @@ from eth_account.signers.local import LocalAccount
 from pydantic import SecretStr
 
 from node.config import Settings
-from node.errors import KeystoreError, KeystorePassphraseError
+from node.errors import KeystoreError, KeystorePassphraseError, KeystorePassphraseMissingError
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,9 @@ PBKDF2_ITERATIONS = 1_000_000
 """PBKDF2-HMAC-SHA256 iterations when ``kdf="pbkdf2"`` (OWASP 2023 recommends at least 600,000)."""
 
 MIN_PASSPHRASE_CHARS = 8
+
+MAX_KEYSTORE_BYTES = 64 * 1024
+"""A v3 keystore is about 500 bytes; a file named as one that is larger (or not a regular file) is refused unread."""
 
 
 def _secret(passphrase: SecretStr | str) -> str:
@@ -126,10 +129,31 @@ def _write_new(path: Path, data: bytes) -> None:
             os.close(dir_fd)
 
 
+def _read_small(path: Path) -> bytes:
+    """The file's bytes if it is a regular file of at most MAX_KEYSTORE_BYTES; a device such as /dev/zero, a FIFO or
+    a huge file named as a keystore is refused without reading it (OSError, or ValueError for a NUL in the path)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a FIFO must not block
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_KEYSTORE_BYTES:
+            raise KeystoreError(
+                f"{path} is not a keystore file (not a regular file of at most {MAX_KEYSTORE_BYTES // 1024} KiB): "
+                "point at the key's keystore file."
+            )
+        chunks: list[bytes] = []
+        while chunk := os.read(fd, MAX_KEYSTORE_BYTES + 1):
+            chunks.append(chunk)
+            if sum(map(len, chunks)) > MAX_KEYSTORE_BYTES:
+                raise KeystoreError(f"{path} is too large to be a keystore: point at the key's keystore file.")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def load_key(path: Path, passphrase: SecretStr | str) -> LocalAccount:
     """Decrypt the keystore at ``path``. KeystorePassphraseError (naming the file) if the passphrase is wrong."""
     try:
-        document = json.loads(path.read_text())
+        document = json.loads(_read_small(path))
     except FileNotFoundError as exc:
         raise KeystoreError(
             f"keystore {path} does not exist: check the path, or create one with `credreg keys new`."
@@ -164,30 +188,36 @@ def load_key(path: Path, passphrase: SecretStr | str) -> LocalAccount:
 
 
 def passphrase_from(settings: Settings) -> SecretStr:
-    """The keystore passphrase: CREDREG_KEYSTORE_PASSPHRASE, or the first line of CREDREG_KEYSTORE_PASSPHRASE_FILE."""
+    """The keystore passphrase: CREDREG_KEYSTORE_PASSPHRASE, or the first line of CREDREG_KEYSTORE_PASSPHRASE_FILE.
+
+    Without a usable one this raises :class:`KeystorePassphraseMissingError` (503: the operator must set it)."""
     if settings.keystore_passphrase is not None and settings.keystore_passphrase_file is not None:
-        raise KeystoreError(
+        raise KeystorePassphraseMissingError(
             "both CREDREG_KEYSTORE_PASSPHRASE and CREDREG_KEYSTORE_PASSPHRASE_FILE are set: unset one of them."
         )
     if settings.keystore_passphrase is not None:
         if not settings.keystore_passphrase.get_secret_value():
-            raise KeystoreError("CREDREG_KEYSTORE_PASSPHRASE is set but empty: set it to the keystore passphrase.")
+            raise KeystorePassphraseMissingError(
+                "CREDREG_KEYSTORE_PASSPHRASE is set but empty: set it to the keystore passphrase."
+            )
         return settings.keystore_passphrase
     path = settings.keystore_passphrase_file
     if path is None:
-        raise KeystoreError(
+        raise KeystorePassphraseMissingError(
             "no keystore passphrase configured: set CREDREG_KEYSTORE_PASSPHRASE, or put the passphrase in a file "
             "readable only by the node (chmod 600) and set CREDREG_KEYSTORE_PASSPHRASE_FILE to its path."
         )
     try:
         text = path.read_text()
     except OSError as exc:
-        raise KeystoreError(
+        raise KeystorePassphraseMissingError(
             f"cannot read the passphrase file {path} ({exc.strerror}): fix CREDREG_KEYSTORE_PASSPHRASE_FILE "
             "or the file's permissions."
         ) from exc
     lines = text.splitlines()
     value = lines[0] if lines else ""
     if not value:
-        raise KeystoreError(f"the passphrase file {path} is empty: write the passphrase on its first line.")
+        raise KeystorePassphraseMissingError(
+            f"the passphrase file {path} is empty: write the passphrase on its first line."
+        )
     return SecretStr(value)

@@ -15,7 +15,7 @@ from eth_account.signers.local import LocalAccount
 from node.chain.devnet import DEV_PRIVATE_KEYS
 from node.chain.keystore import load_key, passphrase_from
 from node.chain.txmanager import TxManager
-from node.errors import ConfigurationError
+from node.errors import SignerUnavailableError
 from node.runtime import Node
 
 DEV_GOVERNOR = 0
@@ -54,7 +54,7 @@ class Signers:
         dev = _dev_accounts().get(address.lower())
         if dev is not None and self.on_devnet:
             return dev
-        raise ConfigurationError(
+        raise SignerUnavailableError(
             f"no key for {address}: register the issuer with a keystore (`credreg keys new`) and set "
             "CREDREG_KEYSTORE_PASSPHRASE or CREDREG_KEYSTORE_PASSPHRASE_FILE."
         )
@@ -64,7 +64,7 @@ class Signers:
         key in memory anyway). A keystore file that changes (a rotation) is decrypted again."""
         try:
             info = path.stat()
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL in the path
             return load_key(path, passphrase_from(self._node.settings))  # raises the friendly error
         cache_key = (str(path.resolve()), info.st_mtime_ns, info.st_size)
         with self._lock:
@@ -83,7 +83,7 @@ class Signers:
             return account
         if self.on_devnet:
             return dev_account(DEV_GOVERNOR)
-        raise ConfigurationError("no governor key: set CREDREG_DEPLOYER_KEY to a governor's key of this network.")
+        raise SignerUnavailableError("no governor key: set CREDREG_DEPLOYER_KEY to a governor's key of this network.")
 
     def manager(self, account: LocalAccount) -> TxManager:
         with self._lock:
