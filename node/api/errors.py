@@ -9,9 +9,20 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from node.credentials.hashing import escape_token
-from node.errors import RegistryError, ValidationFailedError
+from node.errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RegistryError,
+    UnauthorizedError,
+    ValidationFailedError,
+)
 
 
 class ErrorBody(BaseModel):
@@ -21,11 +32,56 @@ class ErrorBody(BaseModel):
     detail: str | list[dict[str, str]]
 
 
+def error_response(exc: RegistryError, headers: dict[str, str] | None = None) -> JSONResponse:
+    """``{"error": ClassName, "detail": ...}`` with the class's status."""
+    body = ErrorBody(error=type(exc).__name__, detail=exc.detail)
+    extra = {"WWW-Authenticate": "Bearer", **(headers or {})} if exc.status_code == 401 else headers
+    return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=extra)
+
+
 async def registry_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RegistryError)
-    body = ErrorBody(error=type(exc).__name__, detail=exc.detail)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-    return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=headers)
+    return error_response(exc)
+
+
+# --- Starlette's and FastAPI's own HTTP errors (no such route, wrong method, an unreadable body) ------------------
+
+_HTTP_ERRORS: dict[int, type[RegistryError]] = {
+    400: BadRequestError,
+    401: UnauthorizedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    405: MethodNotAllowedError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    422: ValidationFailedError,
+}
+
+
+def _http_detail(request: Request, exc: HTTPException) -> str:
+    where = f"{request.method} {request.url.path}"
+    if exc.status_code == 404:
+        return f"there is no {where} on this node: the API's routes are listed at /docs."
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("allow") or (exc.headers or {}).get("Allow")
+        methods = f"it takes {allowed}" if allowed else "see /docs for the methods it takes"
+        return f"{request.url.path} does not take {request.method}: {methods}."
+    if exc.status_code == 400:
+        return (
+            f"the request body of {where} cannot be read (e.g. a multipart upload that is not valid multipart): "
+            "send it again, well-formed."
+        )
+    return f"{where}: {exc.detail}"
+
+
+async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Errors raised by Starlette or FastAPI themselves, rendered in the node's shape like every other error."""
+    assert isinstance(exc, HTTPException)
+    kind = _HTTP_ERRORS.get(exc.status_code)
+    if kind is None:
+        body = ErrorBody(error="HTTPError", detail=f"{request.method} {request.url.path}: {exc.detail}")
+        return JSONResponse(body.model_dump(), status_code=exc.status_code, headers=exc.headers)
+    return error_response(kind(_http_detail(request, exc)), headers=dict(exc.headers or {}))
 
 
 # --- request validation errors, without echoing input ------------------------------------------------------------
@@ -73,6 +129,7 @@ async def request_validation_handler(request: Request, exc: Exception) -> JSONRe
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RegistryError, registry_error_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.add_exception_handler(HTTPException, http_error_handler)
     _document_validation_errors(app)
 
 

@@ -23,6 +23,7 @@ from eth_utils.crypto import keccak
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from starlette.routing import BaseRoute
 from web3 import EthereumTesterProvider, Web3
 
 from node.chain.deploy import deploy
@@ -205,3 +206,14 @@ def fake_anchor(store: Store, issuer_id: int, *, block_number: int = 42, fail: s
     tx_hash = "0x" + f"{claimed.batch_id:064x}"
     store.mark_signed(claimed.batch_id, SIGNER, claimed.batch_id, "0x00", tx_hash)
     return store.mark_confirmed(claimed.batch_id, tx_hash, block_number, "0x" + "cd" * 32)
+
+
+def walk_routes(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str, BaseRoute]]:
+    """(method, path, route) of every route of an app, descending into FastAPI's lazily included routers."""
+    for route in routes:
+        if hasattr(route, "original_router"):  # an included router
+            context = getattr(route, "include_context", None)
+            yield from walk_routes(route.original_router.routes, prefix + (getattr(context, "prefix", "") or ""))
+        elif hasattr(route, "methods") and hasattr(route, "path"):
+            for method in getattr(route, "methods", None) or ():
+                yield method, prefix + str(route.path), route

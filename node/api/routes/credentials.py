@@ -19,13 +19,14 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import CredentialId, IssuanceDep, IssuerDep, IssuerReaderDep
 from node.api.errors import ErrorBody
+from node.api.jsonbody import StrictJsonRoute
 from node.credentials.csvfile import LIST_SEPARATOR, MAX_CSV_BYTES, parse_csv
 from node.credentials.introspect import TypeInfo
 from node.credentials.items import MAX_BULK, IssueItem, ItemProblem, date_time_problem, parse_date_time
 from node.services.issuance import CLIENT_REF_MAX, AnchorView, CredentialView
 from node.store import CredentialStatus
 
-router = APIRouter(prefix="/v1", tags=["credentials"])
+router = APIRouter(prefix="/v1", tags=["credentials"], route_class=StrictJsonRoute)
 
 # --- documented errors ------------------------------------------------------------------------------------------
 

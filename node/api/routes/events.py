@@ -10,11 +10,12 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import EventsDep
 from node.api.errors import ErrorBody
+from node.api.jsonbody import StrictJsonRoute
 from node.readmodel.mirror import TIMESTAMP_ARG
 from node.services.events import EventName, contract_of
 from node.store import Event, EventPage
 
-router = APIRouter(prefix="/v1", tags=["events"])
+router = APIRouter(prefix="/v1", tags=["events"], route_class=StrictJsonRoute)
 
 MAX_LIMIT = 1000
 EXAMPLE_ROOT = "0x4f3c1d2e5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d"

@@ -15,6 +15,7 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import GovernanceDep, GovernorDep, PrincipalDep
 from node.api.errors import ErrorBody
+from node.api.jsonbody import StrictJsonRoute
 from node.api.routes.issuers import (
     AUTH_ERRORS,
     WRITE_ERRORS,
@@ -36,7 +37,7 @@ from node.services.governance import (
     ProposalView,
 )
 
-router = APIRouter(prefix="/v1", tags=["governance"])
+router = APIRouter(prefix="/v1", tags=["governance"], route_class=StrictJsonRoute)
 
 BodyId = Annotated[int, Path(ge=1, le=2**32 - 1, description="The body's on-chain id.")]
 ProposalId = Annotated[int, Path(ge=1, le=2**62, description="The proposal's id.")]

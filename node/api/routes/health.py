@@ -9,9 +9,10 @@ from prometheus_client.registry import CollectorRegistry
 
 from node.api.deps import HealthDep, NodeDep
 from node.api.errors import ErrorBody
+from node.api.jsonbody import StrictJsonRoute
 from node.services.health import Health, NodeCollector, Readiness
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=StrictJsonRoute)
 
 
 @router.get(

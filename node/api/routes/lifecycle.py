@@ -14,9 +14,10 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import CredentialId, LifecycleDep, PrincipalDep
 from node.api.errors import ErrorBody
+from node.api.jsonbody import StrictJsonRoute
 from node.services.lifecycle import Actor, LifecycleAction, LifecycleResult, ReasonCode, reason_table
 
-router = APIRouter(prefix="/v1", tags=["lifecycle"])
+router = APIRouter(prefix="/v1", tags=["lifecycle"], route_class=StrictJsonRoute)
 
 
 BatchId = Annotated[int, Path(ge=1, le=2**62, description="The batch id (GET /v1/credentials/{id} shows it).")]
@@ -32,7 +33,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     },
     422: {"model": ErrorBody, "description": "The request breaks a rule (the detail names the field and the rule)."},
     502: {"model": ErrorBody, "description": "The chain refused the transaction."},
-    503: {"model": ErrorBody, "description": "The chain is unreachable; retry later."},
+    503: {
+        "model": ErrorBody,
+        "description": "The chain is unreachable (retry later), or the node cannot sign: no keystore passphrase "
+        "configured, or no key for the signer (the detail says what its operator sets).",
+    },
 }
 PENDING: dict[int | str, dict[str, Any]] = {
     202: {"model": LifecycleResult, "description": "Proposed through governance; waits for other governors' approvals."}
