@@ -22,11 +22,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from eth_abi.exceptions import EncodingError
 from eth_account.signers.local import LocalAccount
+from eth_utils.abi import collapse_if_tuple
 from eth_utils.address import is_address, to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
-from web3.contract.contract import ContractFunction
+from web3.contract.contract import Contract, ContractFunction
+from web3.exceptions import MismatchedABI, Web3ValidationError
 from web3.types import TxReceipt
 
 from node.chain.keystore import passphrase_from
@@ -649,7 +652,7 @@ class GovernanceService:
 
     def _keystore_account(self, address: str, keystore_path: str, field: str) -> LocalAccount:
         """The account in a keystore named by a request; a keystore that cannot be used is the request's fault (422),
-        a node with no passphrase configured is the operator's (500)."""
+        a node with no passphrase configured is the operator's (503)."""
         passphrase_from(self._node.settings)
         try:
             account: LocalAccount = self._node.signers.account_for(address, keystore_path)
@@ -727,10 +730,7 @@ class GovernanceService:
         entries = [e for e in contract.abi if e.get("type") == "function" and e.get("name") == function]
         if not entries or all(e.get("stateMutability") in ("view", "pure") for e in entries):
             raise ValidationFailedError(f"function: {target} has no state-changing function {function!r}")
-        try:
-            fn: ContractFunction = contract.get_function_by_name(function)(*_call_args(dict(entries[0]), args))
-        except (TypeError, ValueError) as exc:  # web3's validation errors derive from these
-            raise ValidationFailedError(f"args: {function} does not accept {list(args)!r} ({exc})") from exc
+        fn = _encodable_call(contract, dict(entries[0]), args)
         if ttl_s < 60:
             raise ValidationFailedError("ttlSeconds: give a proposal at least 60 seconds")
         tm = self.governor_tm()
@@ -1229,6 +1229,46 @@ def _call_args(entry: dict[str, Any], args: Sequence[Any]) -> list[Any]:
         else:
             out.append(value)
     return out
+
+
+def _expects(kind: str) -> str:
+    """What a JSON argument of ABI type ``kind`` looks like, in words."""
+    if kind.endswith("]"):
+        return f"a JSON array of {kind[: kind.rindex('[')]} values"
+    if kind.startswith("("):
+        return f"a JSON array of the fields {kind}, in order"
+    bits = kind.removeprefix("u").removeprefix("int") or "256"
+    if kind.startswith("uint"):
+        return f"an integer from 0 to 2**{bits} - 1"
+    if kind.startswith("int"):
+        return f"an integer from -2**{int(bits) - 1} to 2**{int(bits) - 1} - 1"
+    if kind == "address":
+        return "an address (0x and 40 hex digits)"
+    if kind.startswith("bytes") and kind != "bytes":
+        return f"0x and {2 * int(kind[5:])} hex digits"
+    return {"bool": "true or false", "string": "a string", "bytes": "0x and hex digits"}.get(kind, f"a {kind}")
+
+
+def _encodable_call(contract: Contract, entry: dict[str, Any], args: Sequence[Any]) -> ContractFunction:
+    """The call of ``entry`` with JSON ``args``, checked to encode; else ValidationFailedError naming the first
+    argument that does not fit its ABI type (web3's own errors are not TypeError/ValueError: they were a 500)."""
+    values = _call_args(entry, args)
+    for i, (spec, value) in enumerate(zip(entry.get("inputs", []), values, strict=True)):
+        kind = str(collapse_if_tuple(dict(spec)))
+        if not contract.w3.codec.is_encodable(kind, value):
+            raise ValidationFailedError(
+                f"args[{i}] ({kind} {spec.get('name') or ''}) of {entry['name']}: {str(args[i])[:80]!r} does not fit; "
+                f"give {_expects(kind)}."
+            )
+    try:
+        fn: ContractFunction = contract.get_function_by_name(str(entry["name"]))(*values)
+        fn._encode_transaction_data()
+    except (TypeError, ValueError, OverflowError, EncodingError, MismatchedABI, Web3ValidationError) as exc:
+        raise ValidationFailedError(
+            f"args: {entry['name']} does not accept these arguments ({type(exc).__name__}): give each in ABI order, "
+            "of its type."
+        ) from exc
+    return fn
 
 
 def status_word(status: CredentialStatus) -> str:

@@ -16,6 +16,7 @@ from pydantic.alias_generators import to_camel
 
 from node.api.deps import GovernanceDep, GovernorDep, PrincipalDep
 from node.api.errors import ErrorBody
+from node.api.jsonbody import StrictJsonRoute
 from node.chain.registry import OPEN_END
 from node.credentials.types import known_types
 from node.services.governance import (
@@ -26,7 +27,7 @@ from node.services.governance import (
     IssuerView,
 )
 
-router = APIRouter(prefix="/v1/issuers", tags=["issuers"])
+router = APIRouter(prefix="/v1/issuers", tags=["issuers"], route_class=StrictJsonRoute)
 
 # --- shared request pieces (also used by node/api/routes/governance.py) --------------------------------------------
 
@@ -86,9 +87,13 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
         "model": ErrorBody,
         "description": "Not allowed from the current status (the detail says why and what next).",
     },
-    500: {"model": ErrorBody, "description": "The node is misconfigured (e.g. no keystore passphrase)."},
     502: {"model": ErrorBody, "description": "The chain refused the transaction."},
-    503: {"model": ErrorBody, "description": "The chain is unreachable; retry later."},
+    503: {
+        "model": ErrorBody,
+        "description": "The chain is unreachable (retry later), or the node holds no key it needs: no keystore "
+        "passphrase configured (KeystorePassphraseMissingError: set CREDREG_KEYSTORE_PASSPHRASE or _FILE), no "
+        "governor key or no keystore for the signer (SignerUnavailableError). The detail says which.",
+    },
 }
 
 
@@ -122,14 +127,20 @@ class AccreditIssuerRequest(ApiRequest):
     metadata_uri: str = Field(min_length=1, max_length=500, description="A DID or https profile (on chain).")
     signer_address: Address = Field(description="The key this node anchors the issuer's credentials with.")
     keystore_path: str | None = Field(
-        default=None, max_length=1000, description="Encrypted keystore of the signing key (unneeded on the devnet)."
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="Encrypted keystore of the signing key (unneeded on the devnet).",
     )
     credential_types: list[TypeName] = Field(min_length=1, max_length=64, description="Types it may issue.")
     max_level: int = Field(ge=1, le=255, description="Highest level (e.g. NQF) it may issue.")
     valid_from: Moment | None = Field(default=None, description="Start of the accreditation (default: now).")
     valid_until: Moment | None = Field(default=None, description="End (default: open-ended).")
     body_admin_keystore_path: str | None = Field(
-        default=None, max_length=1000, description="The body admin's keystore, if this node should act as the body."
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="The body admin's keystore, if this node should act as the body.",
     )
     mint_api_key: bool = Field(default=True, description="Mint the issuer's first API key (shown once).")
 
@@ -151,8 +162,8 @@ class RegisterIssuerRequest(ApiRequest):
     issuer_id: int = Field(ge=1, le=2**32 - 1)
     name: str = Field(min_length=1, max_length=200)
     signer_address: Address
-    keystore_path: str | None = Field(default=None, max_length=1000)
-    body_admin_keystore_path: str | None = Field(default=None, max_length=1000)
+    keystore_path: str | None = Field(default=None, min_length=1, max_length=1000)
+    body_admin_keystore_path: str | None = Field(default=None, min_length=1, max_length=1000)
     mint_api_key: bool = True
 
 
@@ -167,7 +178,7 @@ class AccreditationActRequest(ApiRequest):
         description="Act through governance even when this node holds the body admin key (a governance hold can "
         "then be lifted by governance only).",
     )
-    body_admin_keystore_path: str | None = Field(default=None, max_length=1000)
+    body_admin_keystore_path: str | None = Field(default=None, min_length=1, max_length=1000)
 
 
 class AddKeyRequest(ApiRequest):
@@ -186,9 +197,9 @@ class AddKeyRequest(ApiRequest):
     address: Address
     valid_from: Moment | None = Field(default=None, description="Default: now.")
     valid_until: Moment | None = Field(default=None, description="Default: open-ended.")
-    keystore_path: str | None = Field(default=None, max_length=1000)
+    keystore_path: str | None = Field(default=None, min_length=1, max_length=1000)
     use_for_signing: bool = Field(default=False, description="This node anchors the issuer's credentials with it.")
-    body_admin_keystore_path: str | None = Field(default=None, max_length=1000)
+    body_admin_keystore_path: str | None = Field(default=None, min_length=1, max_length=1000)
 
 
 class RotateKeyRequest(ApiRequest):
@@ -207,8 +218,10 @@ class RotateKeyRequest(ApiRequest):
     old_key: Address
     new_key: Address
     switch_at: Moment | None = Field(default=None, description="When the new key takes over (default: now).")
-    keystore_path: str | None = Field(default=None, max_length=1000, description="The new key's keystore.")
-    body_admin_keystore_path: str | None = Field(default=None, max_length=1000)
+    keystore_path: str | None = Field(
+        default=None, min_length=1, max_length=1000, description="The new key's keystore."
+    )
+    body_admin_keystore_path: str | None = Field(default=None, min_length=1, max_length=1000)
 
 
 class CutoffRequest(ApiRequest):
@@ -217,7 +230,7 @@ class CutoffRequest(ApiRequest):
     model_config = ConfigDict(json_schema_extra={"example": {"cutoff": "2026-11-20T08:00:00Z"}})
 
     cutoff: Moment | None = Field(default=None, description="From when (default: now). Only ever moves earlier.")
-    body_admin_keystore_path: str | None = Field(default=None, max_length=1000)
+    body_admin_keystore_path: str | None = Field(default=None, min_length=1, max_length=1000)
 
 
 class RotationResult(BaseModel):
