@@ -48,7 +48,22 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         default=64 * 1024 * 1024,
         ge=1024,
-        description="Largest request body the API reads; larger ones get 413 before they are read into memory.",
+        description="Largest body of the bulk issuance routes, and the ceiling of every other cap; larger bodies get "
+        "413 before they are read into memory.",
+    )
+    max_verify_bytes: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="Largest body of POST /v1/verify: a bundle is a few KB; the largest the node can issue (100 "
+        "competencies of 300 characters) about 130 KB.",
+    )
+    max_verify_batch_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, description="Largest body of POST /v1/verify/batch (up to 1,000 bundles)."
+    )
+    max_other_request_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest body of every other route (one credential, lifecycle, governance and admin calls).",
     )
 
     batch_max_size: int = Field(default=1024, ge=1, le=65536)

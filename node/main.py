@@ -67,8 +67,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    limit = (settings or (node.settings if node is not None else None) or get_settings()).max_request_bytes
-    app.add_middleware(BodySizeLimit, max_bytes=limit)
+    app.add_middleware(BodySizeLimit, settings=settings or (node.settings if node is not None else get_settings()))
     app.include_router(health.router)
     app.include_router(lifecycle.router)
     app.include_router(issuers.router)
