@@ -66,6 +66,14 @@ class Settings(BaseSettings):
         description="Largest body of every other route (one credential, lifecycle, governance and admin calls).",
     )
 
+    gil_switch_interval_ms: float = Field(
+        default=1.0,
+        ge=0.1,
+        le=100,
+        description="How long a worker thread of the API (a large body being parsed and verified) may hold the "
+        "interpreter lock before the event loop gets it back (Python's default: 5 ms).",
+    )
+
     batch_max_size: int = Field(default=1024, ge=1, le=65536)
     batch_max_wait_ms: int = Field(default=2000, ge=10)
     confirmations: int = Field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -44,6 +45,10 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.node = node or Node.open(settings or get_settings())
         owned = node is None  # opened here, so closed here
+        switch_interval = sys.getswitchinterval()
+        # A worker thread verifying a large body holds the interpreter lock for up to this long before the event loop
+        # gets it back (Python's default, 5 ms, let a flood of maximal verify bodies triple other routes' latency).
+        sys.setswitchinterval((settings or app.state.node.settings).gil_switch_interval_ms / 1000)
         batcher = _batcher(app.state.node)
         if batcher is not None:
             app.state.node.extras["batcher"] = batcher
@@ -59,6 +64,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
             app.state.node.extras.pop("batcher", None)
         if owned:
             app.state.node.close()
+        sys.setswitchinterval(switch_interval)
 
     app = FastAPI(
         title="credreg",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from node.api.jsonbody import INLINE_PARSE_BYTES
 from node.api.routes.verify import EXAMPLE_BUNDLE, LARGE_AT_ONCE
@@ -152,3 +154,11 @@ def test_large_bodies_are_verified_at_most_two_at_a_time_and_other_routes_answer
     assert took >= 3 * rec.hold_s  # six of them, two at a time
     assert health.status_code == 200, health.text
     assert health.extensions["elapsed_s"] < rec.hold_s, "the event loop waited for a verification"
+
+
+def test_the_api_lends_the_interpreter_lock_back_to_the_event_loop_sooner(api_node: Node) -> None:
+    before = sys.getswitchinterval()
+    settings = api_node.settings.model_copy(update={"gil_switch_interval_ms": 2.0})
+    with TestClient(create_app(settings, node=api_node)):
+        assert sys.getswitchinterval() == pytest.approx(0.002)
+    assert sys.getswitchinterval() == before
