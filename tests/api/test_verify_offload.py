@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from node.api.jsonbody import INLINE_PARSE_BYTES
 from node.api.routes.verify import EXAMPLE_BUNDLE, LARGE_AT_ONCE
 from node.main import create_app
+from node.readmodel.chainview import RpcChainView
 from node.runtime import Node
-from node.services.chainview import RpcChainView
 from node.services.verification import BatchVerdicts, VerificationService
 
 SMALL = json.dumps(EXAMPLE_BUNDLE).encode()
