@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from node.api.errors import install_error_handlers
 from node.api.limits import BodySizeLimit
-from node.api.routes import credentials, events, governance, health, issuers, lifecycle, verify
+from node.api.routes import credentials, events, governance, health, issuers, lifecycle, verify, web
 from node.config import Settings, get_settings
 from node.runtime import Node
 
@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         version="0.1.0",
         summary="A permissioned credential registry node: issue, anchor and verify education credentials.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are served offline by node/api/routes/web.py
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, settings=settings or (node.settings if node is not None else get_settings()))
@@ -81,4 +83,5 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(credentials.router)
     app.include_router(events.router)
     app.include_router(verify.router)
+    web.install(app)  # the verify and learner's pages, offline /docs and /redoc, CORS on the public routes
     return app

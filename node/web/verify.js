@@ -1,0 +1,211 @@
+// The verify page: a bundle file (dropped, chosen or pasted) goes, byte for byte, to POST /v1/verify; the verdict is
+// shown for a person: one line first, then the claims, what the holder withheld, notices, every check, the evidence,
+// and how fresh the answer is.
+
+import { DEVNET_CHAIN_ID, devnetBanner, el, fieldLabel, loadPolicies, policyFor, valueText, wireFileInputs } from "./common.js";
+
+const CHECK_NAMES = {
+  format: "File format",
+  disclosure: "Withheld fields",
+  integrity: "Nothing altered",
+  chain: "Registry",
+  anchor: "Anchored on the chain",
+  issuer: "Issuer and accreditation",
+  key: "Issuer's signing key",
+  status: "Not revoked, suspended or superseded",
+  expiry: "Validity dates",
+  schema: "Credential rules",
+};
+const STATUS_WORDS = { VALID: "Passed", INVALID: "Failed", SKIPPED: "Not checked" };
+
+const status = document.getElementById("status");
+const verdictBox = document.getElementById("verdict");
+const banner = document.getElementById("devnet-banner");
+
+function utc(seconds) {
+  if (seconds === null || seconds === undefined) return "unknown";
+  return new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+}
+
+function ago(seconds) {
+  const delta = Math.max(0, Math.round(Date.now() / 1000 - seconds));
+  if (delta === 1) return "1 second ago";
+  if (delta < 90) return `${delta} seconds ago`;
+  if (delta < 5400) return `${Math.round(delta / 60)} minutes ago`;
+  return `${Math.round(delta / 3600)} hours ago`;
+}
+
+function showProblem(title, detail) {
+  verdictBox.replaceChildren(
+    el("article", { class: "verdict invalid", "aria-labelledby": "summary" },
+      el("p", { class: "badge" }, "Could not verify"),
+      el("p", { id: "summary", class: "summary", tabindex: "-1" }, title),
+      detail ? el("div", { class: "todo" }, el("h3", {}, "What to do"), el("p", {}, detail)) : null,
+    ),
+  );
+  status.textContent = `Could not verify: ${title}`;
+  document.getElementById("summary").focus();
+}
+
+async function verifyText(text, name) {
+  if (!text.trim()) {
+    showProblem("There is nothing to verify.", "Choose, drop or paste the credential's .json file.");
+    return;
+  }
+  status.textContent = `Checking ${name}…`;
+  verdictBox.replaceChildren(el("p", { class: "checking" }, `Checking ${name}…`));
+  let response;
+  try {
+    // The exact text: the verifier reads it strictly (duplicate member names, number forms), so never re-serialise.
+    response = await fetch("/v1/verify", { method: "POST", headers: { "Content-Type": "application/json" }, body: text });
+  } catch (err) {
+    showProblem("This node did not answer.", `Check your connection to the registry node and try again (${err.message}).`);
+    return;
+  }
+  const body = await response.json().catch(() => null);
+  if (response.ok && body && typeof body.valid === "boolean") {
+    const policies = await loadPolicies();
+    render(body, policies);
+    return;
+  }
+  if (response.status === 422) {
+    showProblem(
+      "This is not a credential file: its text is not JSON.",
+      "Use the credential's .json file exactly as the issuer or the learner gave it (the whole file, unchanged).",
+    );
+  } else if (response.status === 413) {
+    showProblem("The file is too large to be a credential.", "Use the credential's .json file.");
+  } else if (response.status === 503) {
+    showProblem("The registry's chain cannot be read right now.", body?.detail ?? "Try again in a minute.");
+  } else {
+    showProblem(`The node answered ${response.status}.`, body?.detail ?? "Try again, or ask the node's operator.");
+  }
+}
+
+function render(verdict, policies) {
+  const policy = policyFor(policies, verdict.credentialType ? schemaIdOf(verdict, policies) : null);
+  const failure = verdict.checks.find((c) => c.status === "INVALID");
+  const onDevnet = verdict.chainId === DEVNET_CHAIN_ID;
+  if (onDevnet) banner.hidden = false;
+
+  const parts = [
+    el("p", { class: "badge" }, verdict.valid ? "✓ Valid" : "✗ Not valid"),
+    el("p", { id: "summary", class: "summary", tabindex: "-1" }, verdict.summary),
+  ];
+  if (onDevnet) {
+    parts.push(el("p", { class: "devnet-note" }, "Test network: this verdict is from a local development chain."));
+  }
+  if (failure) {
+    parts.push(
+      el("div", { class: "todo" },
+        el("h3", {}, "What to do"),
+        el("p", {}, failure.message),
+        el("p", { class: "help" }, "If you received this file from a learner, ask them for the file their institution issued, unchanged."),
+      ),
+    );
+  }
+
+  if (verdict.claims.length > 0) {
+    parts.push(
+      el("h3", {}, "What the credential says"),
+      el("dl", { class: "claims" },
+        verdict.claims.map((c) => [el("dt", {}, c.label), el("dd", {}, valueText(c.value))]),
+      ),
+    );
+  }
+
+  const hidden = verdict.hiddenFields ?? [];
+  const labels = hidden.map((p) => fieldLabel(p, policy));
+  parts.push(
+    el("h3", {}, "Withheld by the holder"),
+    hidden.length === 0
+      ? el("p", { id: "withheld" }, "Nothing withheld: every field is shown.")
+      : el("div", { id: "withheld" },
+          el("p", {},
+            `${hidden.length} ${hidden.length === 1 ? "field" : "fields"} withheld: `,
+            hidden.map((p, i) => [i > 0 ? ", " : null, el("span", { class: "withheld-field", "data-path": p }, labels[i])]),
+            ".",
+          ),
+          el("p", { class: "help" }, "The holder chose not to show these; their hashes still count, so the rest is checked in full."),
+        ),
+  );
+
+  if (verdict.notices.length > 0) {
+    parts.push(el("h3", {}, "Good to know"), el("ul", { class: "notices" }, verdict.notices.map((n) => el("li", {}, n))));
+  }
+
+  parts.push(
+    el("h3", {}, "Every check"),
+    el("ol", { class: "checks" },
+      verdict.checks.map((c) =>
+        el("li", { class: `check ${c.status.toLowerCase()}`, "data-check": c.name },
+          el("p", { class: "check-head" },
+            el("span", { class: "check-status" }, STATUS_WORDS[c.status] ?? c.status),
+            " ",
+            el("strong", {}, CHECK_NAMES[c.name] ?? c.name),
+          ),
+          el("p", { class: "check-message" }, c.message),
+        ),
+      ),
+    ),
+  );
+
+  const evidence = [];
+  if (verdict.anchor) {
+    const a = verdict.anchor;
+    evidence.push(
+      el("dt", {}, "Anchored"),
+      el("dd", {}, `${utc(a.anchoredAt)}${a.blockNumber !== null ? `, in block ${a.blockNumber}` : ""}, with ${a.leafCount} ${a.leafCount === 1 ? "credential" : "credentials"} in its batch`),
+    );
+    if (a.transactionHash) evidence.push(el("dt", {}, "Transaction"), el("dd", { class: "hash" }, a.transactionHash));
+  }
+  if (verdict.issuer) {
+    const i = verdict.issuer;
+    evidence.push(
+      el("dt", {}, "Issuer"),
+      el("dd", {}, `${i.registeredName ? `${i.registeredName}, ` : ""}${i.identity} (issuer #${i.issuerId}, ${i.status})`),
+      el("dt", {}, "Accredited by"),
+      el("dd", {}, `${i.bodyIdentity ?? `body #${i.bodyId}`}${i.bodyStatus ? ` (${i.bodyStatus})` : ""}, up to NQF level ${i.maxLevel}`),
+    );
+  }
+  if (verdict.credentialHash) evidence.push(el("dt", {}, "Credential hash"), el("dd", { class: "hash" }, verdict.credentialHash));
+  evidence.push(el("dt", {}, "Registry"), el("dd", { class: "hash" }, `${verdict.registry} on chain ${verdict.chainId}`));
+  parts.push(el("h3", {}, "Evidence"), el("dl", { class: "evidence" }, evidence));
+
+  const block = verdict.asOfBlock;
+  parts.push(
+    el("p", { class: "freshness", id: "freshness" },
+      block
+        ? `Answer as of block ${block.number} (${utc(block.timestamp)}, ${ago(block.timestamp)}); checked at ${utc(verdict.checkedAt)}.`
+        : `Checked at ${utc(verdict.checkedAt)}.`,
+    ),
+    el("p", { class: "actions no-print" }, el("button", { type: "button", id: "print" }, "Print this verdict")),
+  );
+
+  verdictBox.replaceChildren(
+    el("article", { class: `verdict ${verdict.valid ? "valid" : "invalid"}`, "aria-labelledby": "summary" }, parts),
+  );
+  document.getElementById("print").addEventListener("click", () => window.print());
+  status.textContent = verdict.valid ? "Verdict: valid." : "Verdict: not valid.";
+  document.getElementById("summary").focus();
+}
+
+function schemaIdOf(verdict, policies) {
+  // "formal-qualification v1" -> that policy's schema id
+  const [name, version] = (verdict.credentialType ?? "").split(" v");
+  return policies.find((p) => p.type === name && String(p.version) === version)?.schemaId ?? null;
+}
+
+wireFileInputs({
+  zone: document.getElementById("drop-zone"),
+  input: document.getElementById("file"),
+  onText: (text, name) => verifyText(text, name),
+  onError: (message) => showProblem(message, null),
+});
+
+document.getElementById("paste-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  verifyText(document.getElementById("paste").value, "the pasted text");
+});
+
+devnetBanner(banner);
