@@ -46,9 +46,13 @@ the cap (cut off there) and one exactly at the cap (a genuine bundle padded with
 verified and serialized in a worker thread; its not-valid verdict lists every unknown field, about 1.3 MB).
 `verify.flood_healthz_p99_ms`: the p99 of GET /healthz polled by one more client during the flood (reference: the
 same in the idle phase); /healthz makes two JSON-RPC calls in a worker thread, which competes for the interpreter
-lock with the verifying thread. The node runs with CREDREG_GIL_SWITCH_INTERVAL_MS=1 (the default); with Python's 5
-ms the ratio was 3.2-3.9 on the same machine. Loopback only; the machine's two cores are shared by the node, the
-load, anvil and other work, so single runs vary.
+lock with the verifying thread. The node runs with CREDREG_GIL_SWITCH_INTERVAL_MS=1 (the default); with Python's
+5 ms the ratio was 3.2-4.9 in six runs on the same machine. Loopback only; the machine's two cores are shared by the
+node, the load, anvil and other work, so single runs vary: three runs on 2026-12-04 with a load average of 3-4.7
+(other test suites running) gave 2.00, 2.63 and 4.00 (the idle p99 36.3, 15.6 and 7.4 ms; under the flood 72.4,
+41.1 and 29.6 ms), /healthz 524, 256 and 97 ms (idle 123, 55 and 25 ms); the figures shown are the middle run. One
+at-cap body takes the node 40-90 ms to answer here, and its verdict names each of the ~12,000 fields the bundle has and
+its hashes do not (1.3 MB of JSON for a 256 KiB request): that work is what the small requests wait behind.
 """
 
 
