@@ -6,10 +6,11 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup run test lint format contracts bench clean
+.PHONY: setup browser run test lint format contracts bench clean
 
-setup: $(PY_STAMP) $(JS_STAMP)  ## install what is missing: the venv (pinned by constraints.txt) and the npm toolchain
+setup: $(PY_STAMP) $(JS_STAMP) browser  ## install what is missing: the venv (pinned by constraints.txt), the npm toolchain, Chromium
 
 $(PY_STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +22,19 @@ $(PY_STAMP): pyproject.toml constraints.txt
 $(JS_STAMP): package.json package-lock.json
 	npm install --no-audit --no-fund --no-save --loglevel=error
 	@touch $@
+
+# The browser tests (tests/web) drive Debian's Chromium through Playwright (never Playwright's own browser download).
+# Installed with apt-get when missing and this runs as root or under CI; under CI=true a failed install fails setup.
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] || [ "$${CI:-}" = true ]; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  echo "installing Chromium for the browser tests (apt-get install chromium)"; \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; } \
+	    || { [ "$${CI:-}" != true ] && echo "note: Chromium could not be installed: the browser tests will skip"; }; \
+	else \
+	  echo "note: no Chromium at $(CHROMIUM): the browser tests (tests/web) will skip; install it with: sudo apt-get install -y chromium"; \
+	fi
 
 run: setup  ## start the devnet, deploy, serve the API on 127.0.0.1:8000 (Ctrl-C stops everything)
 	$(BIN)/credreg run

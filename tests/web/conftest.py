@@ -5,8 +5,9 @@ chromium``); Playwright's own browser downloads are never used. Under ``CI=true`
 elsewhere the tests skip with a line saying how to install it.
 
 Fixtures: ``web_node`` (one node per test module: anvil, deployed contracts, the demo issuer, a batcher, uvicorn on a
-free port, and a few anchored bundles written to files), ``browser`` (one Chromium per session) and ``page`` (a fresh
-context per test, which is a fresh profile: cookies, storage and cache are not shared between tests).
+free port, and a few anchored bundles written to files), ``browser`` (one Chromium per module, closed before the
+suite moves on, so Playwright's event loop never outlives the module) and ``page`` (a fresh context per test: a fresh
+profile, cookies, storage and cache not shared between tests).
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def _browser_missing() -> str:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)) and shutil.which(str(CHROMIUM)) is None:
         if os.environ.get("CI") == "true":
@@ -167,10 +168,10 @@ def page(browser: Any) -> Iterator[Any]:
         context.close()
 
 
-def screenshot(page: Any, name: str) -> Path:
+def screenshot(page: Any, name: str, *, full_page: bool = True) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

@@ -133,7 +133,8 @@ def test_phone_width_and_print(page: Any, web_node: WebNode) -> None:
     drop_file(page, "#drop-zone", web_node.bundle_file)
     page.wait_for_selector(".verdict.valid")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "scrolls sideways at 360 px"
-    screenshot(page, "verify-phone.png")
+    page.eval_on_selector(".verdict", "e => e.scrollIntoView()")
+    screenshot(page, "verify-phone.png", full_page=False)
 
     page.emulate_media(media="print")
     assert not page.is_visible("#drop-zone")
@@ -142,5 +143,7 @@ def test_phone_width_and_print(page: Any, web_node: WebNode) -> None:
     assert page.is_visible("#summary")
     assert page.is_visible("#devnet-banner")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    screenshot(page, "verify-print.png")
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
