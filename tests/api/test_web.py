@@ -9,6 +9,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from node.api.routes.web import WEB_DIR
+from node.config import DEVNET_CHAIN_ID
 from node.credentials.disclosure import POLICY_DIR
 
 ORIGIN = "https://hr.example.com"
@@ -123,3 +125,9 @@ def test_write_and_private_routes_get_no_cors(client: TestClient, method: str, p
     assert preflight.status_code != 200
     answer = client.request(method, path, headers={"Origin": ORIGIN, "Authorization": "Bearer crk_nothing"})
     assert "access-control-allow-origin" not in answer.headers
+
+
+def test_the_pages_know_the_devnet_chain_id() -> None:
+    """The devnet banner's chain id in the page's module is the node's."""
+    common = (WEB_DIR / "common.js").read_text(encoding="utf-8")
+    assert f"export const DEVNET_CHAIN_ID = {DEVNET_CHAIN_ID};" in common

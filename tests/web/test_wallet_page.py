@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from node.credentials.document import disclose
 from tests.web.conftest import WebNode, axe_violations, screenshot
 from tests.web.helpers import RequestLog, drop_file
 
@@ -68,6 +69,7 @@ def test_hide_two_fields_the_saved_copy_verifies_with_exactly_those_withheld(
     assert "credits" not in disclosed["credentialSubject"]["qualification"]
     assert set(disclosed["proof"]["fieldHashes"]) == set(web_node.bundle["proof"]["fieldHashes"])
     assert set(web_node.bundle["proof"]["salts"]) - set(disclosed["proof"]["salts"]) == set(HIDE)
+    assert disclosed == disclose(web_node.bundle, HIDE)  # the same copy `credreg disclose` makes
     verdict = web_node.verify(text)
     assert verdict["valid"], verdict["summary"]
     assert sorted(verdict["hiddenFields"]) == sorted(HIDE)
@@ -93,6 +95,7 @@ def test_withholding_a_whole_object_removes_it_and_still_verifies(page: Any, web
     download.value.save_as(saved)
     disclosed = json.loads(saved.read_text(encoding="utf-8"))
     assert "learner" not in disclosed["credentialSubject"]
+    assert disclosed == disclose(web_node.bundle, ["/credentialSubject/learner"])
     verdict = web_node.verify(saved.read_text(encoding="utf-8"))
     assert verdict["valid"], verdict["summary"]
     assert sorted(verdict["hiddenFields"]) == sorted(learner)
