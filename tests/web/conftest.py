@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -169,9 +170,15 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def screenshot(page: Any, name: str, *, full_page: bool = True) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    """Take a screenshot; it goes to docs/screenshots/ when that has none of this name yet or when
+    ``CREDREG_SCREENSHOTS=update`` (so an ordinary run leaves the committed images alone), else beside the test's
+    temporary files (``$TMPDIR/credreg-screenshots``)."""
     path = SCREENSHOTS / name
-    page.screenshot(path=str(path), full_page=full_page)
+    if path.exists() and os.environ.get("CREDREG_SCREENSHOTS") != "update":
+        path = Path(tempfile.gettempdir()) / "credreg-screenshots" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image: bytes = page.screenshot(path=str(path), full_page=full_page)
+    assert image.startswith(b"\x89PNG"), name
     return path
 
 
