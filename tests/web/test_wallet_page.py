@@ -85,7 +85,9 @@ def test_hide_two_fields_the_saved_copy_verifies_with_exactly_those_withheld(
 
 def test_withholding_a_whole_object_removes_it_and_still_verifies(page: Any, web_node: WebNode, tmp_path: Path) -> None:
     """All of the learner's fields withheld: the emptied objects are removed too (as `credreg disclose` does)."""
-    open_wallet(page, web_node)
+    page.goto(web_node.url + "/wallet")
+    drop_file(page, "#drop-zone", web_node.bundle_file)  # dropped this time
+    page.wait_for_selector("#credential:not([hidden])")
     learner = [p for p in offered(page) if p.startswith("/credentialSubject/learner/")]
     for path in learner:
         page.check(f"input[value='{path}']")
@@ -141,3 +143,26 @@ def test_a_file_that_is_not_a_credential_is_refused_plainly(page: Any, web_node:
     page.wait_for_selector("#status .error")
     assert "not a credreg credential" in page.inner_text("#status")
     assert page.is_hidden("#credential")
+
+
+def test_values_from_the_file_are_shown_as_text_never_run(page: Any, web_node: WebNode, tmp_path: Path) -> None:
+    hostile = json.loads(web_node.bundle_file.read_text(encoding="utf-8"))
+    markup = '<img src="x" onerror="window.pwned = 1">'
+    hostile["credentialSubject"]["learner"]["name"] = markup
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(hostile), encoding="utf-8")
+    page.goto(web_node.url + "/wallet")
+    page.set_input_files("#file", str(path))
+    page.wait_for_selector("#credential:not([hidden])")
+    assert markup in page.inner_text("#hideable")
+    assert page.locator("#hideable img").count() == 0
+    assert page.evaluate("window.pwned") is None
+
+
+def test_phone_width(page: Any, web_node: WebNode) -> None:
+    page.set_viewport_size({"width": 360, "height": 740})
+    open_wallet(page, web_node)
+    page.check(f"input[value='{IDENTITY_NUMBER}']")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "scrolls sideways at 360 px"
+    page.eval_on_selector("#credential", "e => e.scrollIntoView()")
+    screenshot(page, "wallet-phone.png", full_page=False)
