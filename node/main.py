@@ -51,17 +51,17 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         sys.setswitchinterval((settings or app.state.node.settings).gil_switch_interval_ms / 1000)
         batcher = _batcher(app.state.node)
         if batcher is not None:
-            app.state.node.extras["batcher"] = batcher
+            app.state.node.workers.batcher = batcher
             batcher.start()  # recovery and anchoring run in its thread or process: startup never waits for the chain
         from node.workers.indexer import attach_indexer
 
-        indexer = attach_indexer(app.state.node)  # the mirror: node.extras["chainview"]; lag for /readyz
+        indexer = attach_indexer(app.state.node)  # the mirror: node.workers.mirror; lag for /readyz
         yield
         if indexer is not None:
             indexer.stop()
         if batcher is not None:
             batcher.stop()
-            app.state.node.extras.pop("batcher", None)
+            app.state.node.workers.batcher = None
         if owned:
             app.state.node.close()
         sys.setswitchinterval(switch_interval)

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Protocol
 
 from web3 import Web3
 
 from node.chain.client import connect
 from node.chain.deploy import Manifest, check_manifest, read_manifest
 from node.chain.registry import RegistryClient
+from node.chain.signers import Signers
 from node.config import Settings
 from node.errors import DeploymentError
+from node.readmodel.mirror import MirrorChainView
 from node.store import Store
-
-if TYPE_CHECKING:
-    from node.services.signers import Signers
 
 
 def rpc_url_of(settings: Settings) -> str:
@@ -27,6 +26,32 @@ def rpc_url_of(settings: Settings) -> str:
         return settings.rpc_url
     port = settings.devnet_port or 8545
     return f"http://{settings.devnet_host}:{port}"
+
+
+class Worker(Protocol):
+    """A long-running worker (the batcher, as a thread or a child process; the indexer)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class Workers:
+    """What runs on this node beside the requests, when the app started it (None: not running in this process)."""
+
+    batcher: Worker | None = None
+    indexer: Worker | None = None
+    mirror: MirrorChainView | None = None
+    """The indexer's in-memory mirror of the chain: what verification and issuance read instead of JSON-RPC."""
+
+    def stop(self) -> None:
+        """Stop the workers, the newest first, and forget them."""
+        for worker in (self.indexer, self.batcher):
+            if worker is not None:
+                worker.stop()
+        self.batcher = self.indexer = None
+        self.mirror = None
 
 
 @dataclass
@@ -38,8 +63,8 @@ class Node:
     manifest: Manifest
     store: Store
     registry: RegistryClient
-    extras: dict[str, Any] = field(default_factory=dict)
-    """Long-lived services started by the app (batcher, indexer), keyed by name, stopped by close()."""
+    workers: Workers = field(default_factory=Workers)
+    """The long-running workers the app started (batcher, indexer and its mirror), stopped by close()."""
     rpc_url: str | None = None
     """The JSON-RPC endpoint, when the node was opened by URL (a batcher process connects to it too)."""
 
@@ -61,19 +86,13 @@ class Node:
 
     @cached_property
     def signers(self) -> Signers:
-        """Accounts and their TxManagers (one per key)."""
-        from node.services.signers import Signers
-
-        return Signers(self)
+        """Accounts and their TxManagers (one per key; nonces kept in the store)."""
+        return Signers(self.settings, self.w3, self.chain_id, self.store)
 
     @property
     def chain_id(self) -> int:
         return self.manifest.chain_id
 
     def close(self) -> None:
-        for service in reversed(list(self.extras.values())):
-            stop = getattr(service, "stop", None)
-            if callable(stop):
-                stop()
-        self.extras.clear()
+        self.workers.stop()
         self.store.close()

@@ -82,7 +82,7 @@ EventsDep = Annotated[EventsService, Depends(get_events_service)]
 
 def verification_view(node: Node) -> ChainView:
     """The indexer's mirror when the node runs one (no RPC per request), else the contracts over JSON-RPC."""
-    mirror: ChainView | None = node.extras.get("chainview")
+    mirror = node.workers.mirror
     return mirror if mirror is not None else RpcChainView(node.registry)
 
 

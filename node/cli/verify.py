@@ -226,7 +226,7 @@ def _signing_key(settings: Settings, keystore: Path | None, chain_id: int) -> tu
     if keystore is not None:
         return load_key(keystore, passphrase_from(settings)), ""
     if chain_id == DEVNET_CHAIN_ID:
-        from node.services.signers import DEV_GOVERNOR, dev_account
+        from node.chain.signers import DEV_GOVERNOR, dev_account
 
         return dev_account(DEV_GOVERNOR), " (the devnet's public dev key 0: DEVNET ONLY, anyone can sign as it)"
     raise ConfigurationError(

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from web3.logs import DISCARD
 
 from node.chain.registry import OPEN_END, type_id
+from node.chain.signers import DEV_BODY_ADMIN, DEV_ISSUER, dev_account
 from node.credentials.hashing import issuer_metadata_hash
 from node.credentials.types import known_types
 from node.errors import ConfigurationError
 from node.runtime import Node
-from node.services.signers import DEV_BODY_ADMIN, DEV_ISSUER, dev_account
 from node.store.records import ApiKeyRole
 
 DEMO_BODY_URI = "did:web:demo-quality-council.credreg.test"

@@ -76,7 +76,7 @@ class HealthService:
             )
         except (ChainUnavailableError, OSError, ValueError) as exc:
             checks.append(ReadinessCheck(name="chain", ok=False, detail=f"the chain does not answer: {exc}"))
-        indexer = self._node.extras.get("indexer")
+        indexer = self._node.workers.indexer
         if indexer is not None:
             lag = _lag(indexer)
             ok = lag is not None and lag <= MAX_INDEXER_LAG_BLOCKS
@@ -100,11 +100,11 @@ class NodeCollector(Collector):
         for batch_status, count in store.batch_counts().items():
             batches.add_metric([str(batch_status)], count)
         yield batches
-        indexer = self._node.extras.get("indexer")
+        indexer = self._node.workers.indexer
         lag = _lag(indexer) if indexer is not None else None
         if lag is not None:
             yield GaugeMetricFamily("credreg_indexer_lag_blocks", "Blocks between the chain head and the indexer.", lag)
-        batcher = self._node.extras.get("batcher")
+        batcher = self._node.workers.batcher
         if batcher is None:
             return
         running = getattr(batcher, "running", None)

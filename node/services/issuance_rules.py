@@ -16,7 +16,7 @@
   (``/issuer/id``, rule ``issuerIdentity``), and the key the batcher will anchor with (the store's
   ``signer_address``) one of the issuer's keys that may anchor now (``/issuer``, rule ``signingKey``).
 
-The registry is read through the indexer's mirror when the node runs one (``node.extras["chainview"]``: in memory,
+The registry is read through the indexer's mirror when the node runs one (``node.workers.mirror``: in memory,
 microseconds), else over JSON-RPC (:class:`~node.readmodel.chainview.RpcChainView`, pinned to the latest block: six
 calls). The mirror can lag the chain by about a block, so a refusal it causes is read again over JSON-RPC before it
 is given (an issuer accredited a moment ago is not refused). When the chain cannot be read, the submission is
@@ -252,8 +252,8 @@ _READ_FAULTS: tuple[type[BaseException], ...] = (
 def read_scope(node: Node, stored: Issuer, now: dt.datetime, *, rpc: bool = False) -> IssuerScope:
     """The issuer's accreditation, judged at ``now``: from the indexer's mirror when the node runs one (unless
     ``rpc``), else over JSON-RPC; ChainUnavailableError (503) when the chain cannot be read."""
-    mirror = node.extras.get("chainview")
-    if not rpc and mirror is not None and hasattr(mirror, "key_of"):
+    mirror = node.workers.mirror
+    if not rpc and mirror is not None:
         return IssuerScope.judge(read_facts(mirror.snapshot(), stored, "mirror"), now)
     try:
         facts = read_facts(RpcChainView(node.registry).snapshot(), stored, "rpc")

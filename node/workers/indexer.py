@@ -503,10 +503,10 @@ def _at_state(read: Callable[[str], T], state_block: str) -> T:
 def attach_indexer(node: Node) -> Indexer | None:
     """Start the node's indexer (creating it and its mirror on first use) unless ``indexer_enabled`` is off.
 
-    The mirror goes into ``node.extras["chainview"]`` (what the verify endpoint reads) and the indexer into
-    ``node.extras["indexer"]`` (/readyz reads its lag).
+    The mirror goes into ``node.workers.mirror`` (what the verify endpoint reads) and the indexer into
+    ``node.workers.indexer`` (/readyz reads its lag).
     """
-    existing = node.extras.get("indexer")
+    existing = node.workers.indexer
     if isinstance(existing, Indexer):
         existing.start()
         return existing
@@ -514,7 +514,7 @@ def attach_indexer(node: Node) -> Indexer | None:
         return None
     mirror = MirrorChainView(node.chain_id, node.manifest.registry)
     indexer = Indexer(node, mirror)
-    node.extras["chainview"] = mirror
-    node.extras["indexer"] = indexer
+    node.workers.mirror = mirror
+    node.workers.indexer = indexer
     indexer.start()
     return indexer

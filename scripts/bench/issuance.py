@@ -31,7 +31,7 @@ from node.credentials.merkle import MerkleTree
 from node.main import create_app
 from node.runtime import Node
 from node.services.bootstrap import ensure_demo_issuer
-from node.services.signers import DEV_GOVERNOR, dev_account
+from node.chain.signers import DEV_GOVERNOR, dev_account
 
 BULK_N = 20_000
 BULK_CHUNK = 10_000  # the API's per-request limit

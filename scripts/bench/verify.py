@@ -34,7 +34,7 @@ from node.readmodel.chainview import RpcChainView
 from node.readmodel.checkpoint import create_checkpoint, load_checkpoint, verify_offline
 from node.runtime import Node
 from node.services.bootstrap import DEMO_ISSUER_URI, ensure_demo_issuer
-from node.services.signers import DEV_ISSUER, dev_account
+from node.chain.signers import DEV_ISSUER, dev_account
 from node.services.verification import VerificationService
 
 OFFLINE_BUNDLES = 512

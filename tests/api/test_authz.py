@@ -28,7 +28,7 @@ from starlette.routing import BaseRoute
 
 from node.chain.devnet import Devnet
 from node.chain.registry import type_id
-from node.services.signers import dev_account
+from node.chain.signers import dev_account
 from node.store import IssuerStatus
 from tests.services.test_lifecycle import FORMAL, Kit, chain, clean_env, make_kit
 

@@ -177,7 +177,7 @@ def test_the_app_starts_the_indexer_and_serves_what_it_indexed(tmp_path: Path) -
     node, account = open_node(tmp_path, indexer=True)
     try:
         with TestClient(create_app(node.settings, node=node)) as client:
-            indexer, mirror = node.extras["indexer"], node.extras["chainview"]
+            indexer, mirror = node.workers.indexer, node.workers.mirror
             assert isinstance(indexer, Indexer) and isinstance(mirror, MirrorChainView)
             body = client.get("/v1/events", params={"name": "GovernorAdded"}).json()
             (event,) = body["items"]

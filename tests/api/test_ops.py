@@ -49,12 +49,12 @@ def test_readyz_fails_when_the_indexer_lags(ops_client: tuple[TestClient, Node])
         def lag(self) -> int:
             return 500
 
-    node.extras["indexer"] = Stuck()
+    node.workers.indexer = Stuck()
     response = client.get("/readyz")
     assert response.status_code == 503
     failing = [c for c in response.json()["checks"] if not c["ok"]]
     assert failing[0]["name"] == "indexer"
-    del node.extras["indexer"]
+    node.workers.indexer = None
 
 
 def test_metrics_exposes_outbox_gauges(ops_client: tuple[TestClient, Node]) -> None:

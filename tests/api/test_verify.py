@@ -1,6 +1,6 @@
 """The verification API over a running app (TestClient, lifespan with batcher and indexer) on anvil.
 
-POST /v1/verify and /v1/verify/batch answer from the indexer's mirror (node.extras["chainview"]); GET /v1/status
+POST /v1/verify and /v1/verify/batch answer from the indexer's mirror (node.workers.mirror); GET /v1/status
 finds the credential in the node's own store. The RPC fallback is exercised when no mirror is attached.
 """
 
@@ -49,7 +49,7 @@ def seen(world: World, bundles: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def test_verify_a_bundle_whole_and_tampered(served: tuple[World, TestClient]) -> None:
     world, client = served
-    assert "chainview" in world.node.extras, "the app's indexer attached its mirror"
+    assert world.node.workers.mirror is not None, "the app's indexer attached its mirror"
     [bundle] = seen(world, world.issue())
     response = client.post("/v1/verify", json=bundle)
     assert response.status_code == 200, response.text
@@ -123,10 +123,10 @@ def test_status_of_a_credential_issued_through_the_node(served: tuple[World, Tes
 def test_without_a_mirror_the_endpoint_reads_the_chain_over_rpc(served: tuple[World, TestClient]) -> None:
     world, client = served
     [bundle] = world.issue()
-    mirror = world.node.extras.pop("chainview")
+    mirror, world.node.workers.mirror = world.node.workers.mirror, None
     try:
         assert isinstance(verification_view(world.node), RpcChainView)
         verdict = client.post("/v1/verify", json=bundle).json()  # no waiting: RPC reads the chain head
         assert verdict["valid"] is True, verdict["summary"]
     finally:
-        world.node.extras["chainview"] = mirror
+        world.node.workers.mirror = mirror

@@ -121,7 +121,7 @@ class InMemory:
 def test_the_verifier_gets_the_bytes_sent_on_the_loop_when_small_in_a_thread_when_large(
     served: FastAPI, api_node: Node, recorder: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(api_node.extras, "chainview", InMemory(RpcChainView(api_node.registry)))
+    monkeypatch.setattr(api_node.workers, "mirror", InMemory(RpcChainView(api_node.registry)))
     body = b'{"@context": ["https://www.w3.org/ns/credentials/v2"],\n  "x": 1, "x": 2}'  # as sent, repeat and all
     responses = _post_all(served, [("/v1/verify", body)])
     assert responses[0].status_code == 200, responses[0].text

@@ -35,7 +35,7 @@ def test_lost_anchors_are_found_and_anchored_again(anvil: Devnet, settings: Sett
         demo = ensure_demo_issuer(node)
         before_anchors = rpc(anvil.url, "evm_snapshot")
         batcher = Batcher(node, poll_interval_s=0.02, anchor_check_interval_s=0.5)
-        node.extras["batcher"] = batcher
+        node.workers.batcher = batcher
         batcher.start()
         ids = issue(node.store, demo.issuer_id, 60)
         wait_for(batcher.idle, 30, "the first anchoring")
@@ -61,7 +61,7 @@ def test_lost_anchors_are_found_and_anchored_again(anvil: Devnet, settings: Sett
         assert rpc(anvil.url, "evm_revert", [before_reanchors]) is True
         assert not any(_on_chain(node, roots))
         restarted = Batcher(node, poll_interval_s=0.02)
-        node.extras["batcher"] = restarted
+        node.workers.batcher = restarted
         report = restarted.recover()
         assert report.lost_anchors == 4
         restarted.start()

@@ -39,7 +39,7 @@ def test_a_30s_rpc_outage_loses_and_fails_nothing(tmp_path: Path, settings: Sett
         node = Node.open(settings, rpc_url=devnet.url)
         demo = ensure_demo_issuer(node)
         batcher = Batcher(node, poll_interval_s=0.02, anchor_check_interval_s=1.0)
-        node.extras["batcher"] = batcher
+        node.workers.batcher = batcher
         batcher.start()
 
         accepted: list[str] = []

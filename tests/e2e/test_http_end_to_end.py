@@ -26,11 +26,11 @@ import uvicorn
 from node.chain.client import connect
 from node.chain.deploy import deploy
 from node.chain.devnet import Devnet
+from node.chain.signers import DEV_GOVERNOR, dev_account
 from node.config import Settings
 from node.main import create_app
 from node.runtime import Node
 from node.services.bootstrap import ensure_demo_issuer
-from node.services.signers import DEV_GOVERNOR, dev_account
 from node.store.records import ApiKeyRole
 
 TYPE = "formal-qualification"

@@ -13,9 +13,9 @@ from pydantic import SecretStr
 
 from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet
 from node.chain.registry import AccreditationStatus, CredentialStatus, Validity, type_id
+from node.chain.signers import dev_account
 from node.errors import ContractRevertError, InvalidTransitionError, ProposalStateError
 from node.services.governance import explain
-from node.services.signers import dev_account
 from node.store import IssuerStatus
 from tests.services.test_lifecycle import FORMAL, Kit, chain, clean_env, make_kit
 

@@ -498,7 +498,7 @@ def test_the_mirror_is_read_first_and_a_refusal_it_causes_is_confirmed_on_chain(
     node: Node, service: IssuanceService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mirror = LaggingMirror()
-    monkeypatch.setitem(node.extras, "chainview", mirror)
+    monkeypatch.setattr(node.workers, "mirror", mirror)
     fresh = principal_of(node)  # accredited a moment ago: the mirror has not seen it yet, the chain has
     assert len(service.submit(fresh, [item(0)])) == 1
     assert mirror.reads == 1

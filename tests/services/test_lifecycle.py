@@ -25,12 +25,12 @@ from node.chain.deploy import deploy
 from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet
 from node.chain.keystore import new_keystore
 from node.chain.registry import CredentialStatus, Validity, type_id
+from node.chain.signers import dev_account
 from node.chain.txmanager import Call
 from node.config import Settings
 from node.credentials.merkle import MerkleTree
 from node.main import create_app
 from node.runtime import Node
-from node.services.signers import dev_account
 from node.store import ApiKeyRole, NewCredential
 from node.workers.batcher import record_tree
 from tests.conftest import start_devnet

@@ -28,6 +28,7 @@ from node.chain.client import connect
 from node.chain.deploy import deploy
 from node.chain.devnet import Devnet
 from node.chain.registry import OPEN_END, type_id
+from node.chain.signers import DEV_BODY_ADMIN, DEV_ISSUER, dev_account
 from node.chain.txmanager import TxManager
 from node.cli import app
 from node.config import Settings
@@ -45,7 +46,6 @@ from node.readmodel.chainview import RpcChainView
 from node.readmodel.checkpoint import create_checkpoint, load_checkpoint, verify_offline
 from node.runtime import Node
 from node.services.bootstrap import DEMO_ISSUER_URI, ensure_demo_issuer
-from node.services.signers import DEV_BODY_ADMIN, DEV_ISSUER, dev_account
 from node.services.verification import CheckStatus, Verdict, VerificationService
 from tests.conftest import start_devnet
 from tests.samples import VALID

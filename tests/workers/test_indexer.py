@@ -22,6 +22,7 @@ from node.chain.client import connect
 from node.chain.deploy import deploy
 from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet, rpc
 from node.chain.registry import OPEN_END, ChainBlock, CredentialStatus, chain_block, type_id
+from node.chain.signers import DEV_BODY_ADMIN, DEV_ISSUER, dev_account
 from node.config import Settings
 from node.credentials.merkle import MerkleTree
 from node.main import create_app
@@ -29,7 +30,6 @@ from node.readmodel.chainview import RpcChainView
 from node.readmodel.mirror import MirrorChainView
 from node.runtime import Node
 from node.services.bootstrap import DEMO_ISSUER_URI, ensure_demo_issuer
-from node.services.signers import DEV_BODY_ADMIN, DEV_ISSUER, dev_account
 from node.store import Event
 from node.workers.indexer import Indexer
 from tests.conftest import start_devnet
@@ -504,10 +504,10 @@ def test_the_indexer_follows_on_after_the_devnet_restarts_from_its_snapshot(tmp_
         late = batch(3)
         anchor(reopened, late)
         with TestClient(create_app(settings, node=reopened)) as client:  # as `make run` starts it again
-            indexer = reopened.extras["indexer"]
+            indexer = reopened.workers.indexer
             assert indexer.wait_until(reopened.w3.eth.block_number, timeout_s=10), indexer.status()
             assert client.get("/readyz").status_code == 200
-            mirror = reopened.extras["chainview"]
+            mirror = reopened.workers.mirror
             assert mirror.anchor(early.root) is not None
             record = mirror.anchor(late.root)
             assert record is not None and record.leaf_count == 3

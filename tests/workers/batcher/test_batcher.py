@@ -45,7 +45,7 @@ NOT_YET = BatcherStats(False, False, False, 0, 0, 0, 0, 0, 0, 0, None, None, Tru
 
 def started(node: Node, **options: Any) -> Batcher:
     batcher = Batcher(node, poll_interval_s=0.02, **options)
-    node.extras["batcher"] = batcher  # stopped by node.close() even when the test fails
+    node.workers.batcher = batcher  # stopped by node.close() even when the test fails
     batcher.start()
     return batcher
 
@@ -213,7 +213,7 @@ def test_recover_brings_every_batch_state_forward_exactly_once(devnode: tuple[No
     assert store.get_batch(built.id).status is BatchStatus.BUILT
 
     batcher = Batcher(node, poll_interval_s=0.02)
-    node.extras["batcher"] = batcher
+    node.workers.batcher = batcher
     report = batcher.recover()
     assert report.rebuilt == 1
     assert report.adopted == 1  # `adopted`: its root was anchored by another tx, nothing sent for it
@@ -273,7 +273,7 @@ def test_one_batcher_per_data_dir_and_the_app_runs_it(devnode: tuple[Node, DemoI
     node.settings.batch_max_wait_ms = 100
     node.settings.batcher_process = as_process
     with TestClient(create_app(node.settings, node=node)) as client:
-        batcher = node.extras["batcher"]
+        batcher = node.workers.batcher
         assert isinstance(batcher, BatcherProcess if as_process else Batcher)
         wait_for(lambda: (batcher.stats() or NOT_YET).recovered, 20, "the app's batcher to recover")
         second = started(Node.open(node.settings, rpc_url=node.rpc_url))
@@ -284,7 +284,7 @@ def test_one_batcher_per_data_dir_and_the_app_runs_it(devnode: tuple[Node, DemoI
         assert "credreg_batcher_credentials_anchored 5.0" in client.get("/metrics").text
         second.stop()
         second.node.close()
-    assert not batcher.running and "batcher" not in node.extras
+    assert not batcher.running and node.workers.batcher is None
     assert_exactly_once(node, ids)
 
 

@@ -71,7 +71,7 @@ def test_a_dead_batcher_process_is_started_again_and_nothing_is_lost(devnode: tu
     node.settings.batch_max_wait_ms = 100
     assert node.rpc_url is not None
     batcher = BatcherProcess(node.settings, node.rpc_url, restart_initial_s=0.2)
-    node.extras["batcher"] = batcher  # stopped by node.close() even when the test fails
+    node.workers.batcher = batcher  # stopped by node.close() even when the test fails
     batcher.start()
     first = issue(node.store, demo.issuer_id, 5)
     wait_for(lambda: all_anchored(node.store), 30, "the batcher process to anchor")
@@ -121,7 +121,7 @@ def test_the_batcher_process_does_not_outlive_a_killed_api(devnode: tuple[Node, 
         parent.wait()
     # the data dir's lock is free again: a new batcher takes over at once instead of standing by
     successor = Batcher(node, poll_interval_s=0.02)
-    node.extras["batcher"] = successor
+    node.workers.batcher = successor
     successor.start()
     wait_for(lambda: successor.stats().recovered, 20, "the successor to take the lock and recover")
     assert not successor.stats().standby
@@ -137,7 +137,7 @@ def test_the_api_and_its_batcher_process_sign_with_one_issuer_key_without_clashi
     node, demo = devnode
     node.settings.batch_max_wait_ms = 100
     with TestClient(create_app(node.settings, node=node)) as client:
-        assert isinstance(node.extras["batcher"], BatcherProcess)
+        assert isinstance(node.workers.batcher, BatcherProcess)
         first = issue(node.store, demo.issuer_id, 8)
         wait_for(lambda: all_anchored(node.store), 30, "the first batch")
         later: list[str] = []

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from web3 import Web3
 
 from node.chain.devnet import DEV_PRIVATE_KEYS
 from node.chain.keystore import load_key, passphrase_from
-from node.chain.txmanager import TxManager
+from node.chain.txmanager import NonceStore, TxManager
+from node.config import Settings
 from node.errors import SignerUnavailableError
-from node.runtime import Node
 
 DEV_GOVERNOR = 0
 """DEVNET ONLY: anvil dev account 0 deploys and is the sole governor (k = 1)."""
@@ -38,15 +39,18 @@ def _dev_accounts() -> dict[str, LocalAccount]:
 class Signers:
     """Resolves accounts and hands out one TxManager per key (the one owner of that key's nonces)."""
 
-    def __init__(self, node: Node) -> None:
-        self._node = node
+    def __init__(self, settings: Settings, w3: Web3, chain_id: int, nonce_store: NonceStore | None) -> None:
+        self._settings = settings
+        self._w3 = w3
+        self._chain_id = chain_id
+        self._nonce_store = nonce_store
         self._lock = threading.Lock()
         self._managers: dict[str, TxManager] = {}
         self._keys: dict[tuple[str, int, int], LocalAccount] = {}  # (keystore path, mtime, size) -> decrypted key
 
     @property
     def on_devnet(self) -> bool:
-        return self._node.chain_id == self._node.settings.chain_id and not self._node.settings.rpc_url
+        return self._chain_id == self._settings.chain_id and not self._settings.rpc_url
 
     def account_for(self, address: str, keystore_path: str | None = None) -> LocalAccount:
         if keystore_path:
@@ -65,19 +69,19 @@ class Signers:
         try:
             info = path.stat()
         except (OSError, ValueError):  # ValueError: a NUL in the path
-            return load_key(path, passphrase_from(self._node.settings))  # raises the friendly error
+            return load_key(path, passphrase_from(self._settings))  # raises the friendly error
         cache_key = (str(path.resolve()), info.st_mtime_ns, info.st_size)
         with self._lock:
             account = self._keys.get(cache_key)
         if account is None:
-            account = load_key(path, passphrase_from(self._node.settings))
+            account = load_key(path, passphrase_from(self._settings))
             with self._lock:
                 self._keys = {k: v for k, v in self._keys.items() if k[0] != cache_key[0]}
                 self._keys[cache_key] = account
         return account
 
     def governor(self) -> LocalAccount:
-        settings = self._node.settings
+        settings = self._settings
         if settings.deployer_key is not None:
             account: LocalAccount = Account.from_key(settings.deployer_key.get_secret_value())
             return account
@@ -90,10 +94,10 @@ class Signers:
             tm = self._managers.get(account.address)
             if tm is None:
                 tm = TxManager(
-                    self._node.w3,
+                    self._w3,
                     account,
-                    nonce_store=self._node.store,
-                    confirmations=self._node.settings.confirmations,
+                    nonce_store=self._nonce_store,
+                    confirmations=self._settings.confirmations,
                 )
                 self._managers[account.address] = tm
             return tm

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
 from pydantic import SecretStr
+from web3 import Web3
 
 from node.chain import keystore
+from node.chain import signers as signers_module
 from node.chain.keystore import new_keystore
+from node.chain.signers import Signers
 from node.config import Settings
 from node.errors import KeystoreError
-from node.runtime import Node
-from node.services import signers as signers_module
-from node.services.signers import Signers
 
 
 def _signers(settings: Settings) -> Signers:
-    return Signers(cast(Node, SimpleNamespace(settings=settings)))
+    return Signers(settings, cast(Web3, None), settings.chain_id, None)  # no chain: keys only
 
 
 def test_a_keystore_is_decrypted_once_and_again_after_it_changes(
