@@ -376,7 +376,8 @@ def verify_integrity(bundle: Mapping[str, Any], *, require_anchor: bool = True) 
             "(a salt is still in the proof); hide fields with the disclosure tool instead of deleting them."
         )
     if problems:
-        checks.append(IntegrityCheck("fields", "failed", " ".join(problems), tuple(changed + added + missing)))
+        concerned = changed + added + missing
+        checks.append(IntegrityCheck("fields", "failed", " ".join(problems), tuple(concerned[:MAX_NAMED])))
     else:
         checks.append(
             IntegrityCheck(
@@ -437,5 +438,11 @@ def verify_integrity(bundle: Mapping[str, Any], *, require_anchor: bool = True) 
     return IntegrityResult(tuple(checks), recomputed, root, shown, hidden)
 
 
+MAX_NAMED = 20
+"""Most field paths one sentence names (a file of thousands of stray fields must not make a megabyte verdict)."""
+
+
 def _names(paths: list[str]) -> str:
-    return ", ".join(paths)
+    if len(paths) <= MAX_NAMED:
+        return ", ".join(paths)
+    return ", ".join(paths[:MAX_NAMED]) + f" and {len(paths) - MAX_NAMED:,} more"

@@ -42,7 +42,7 @@ from itertools import accumulate
 from typing import Any
 
 from node.credentials.disclosure import DisclosurePolicy, HiddenFieldProblem, hidden_field_problems, policy_for
-from node.credentials.document import CREDREG_CONTEXT, VC_CONTEXT, parse_proof
+from node.credentials.document import CREDREG_CONTEXT, MAX_NAMED, VC_CONTEXT, parse_proof
 from node.credentials.errors import BundleFormatError, InvalidFieldError, UnknownCredentialTypeError
 from node.credentials.hashing import flatten, split_pointer
 from node.credentials.proof import HASH_ALGORITHM, ProofModel
@@ -69,13 +69,18 @@ _URN_UUID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
 
+def _few(names: Sequence[str]) -> str:
+    shown = ", ".join(str(n)[:80] for n in names[:MAX_NAMED])
+    return shown + (f" and {len(names) - MAX_NAMED:,} more" if len(names) > MAX_NAMED else "")
+
+
 class BundleReadError(BundleFormatError):
     """A bundle the strict reader refuses: ``code`` is stable (the module's table), ``fields`` the paths concerned."""
 
     def __init__(self, code: str, detail: str, fields: Sequence[str] = ()) -> None:
         super().__init__(detail)
         self.code = code
-        self.fields = tuple(fields)
+        self.fields = tuple(fields[:MAX_NAMED])
 
 
 @dataclass(frozen=True)
@@ -262,6 +267,11 @@ def _no_fraction(text: str) -> Any:
 
 
 def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > 16:  # beyond 2^53 whatever the digits (and int() refuses over 4,300 of them)
+        raise BundleReadError(
+            "NON_CANONICAL_VALUE",
+            f"The number {text[:40]}… is beyond ±(2^53 - 1), which JSON readers do not read alike; it is not a bundle.",
+        )
     value = int(text)
     if text == "-0":
         raise BundleReadError("NON_CANONICAL_VALUE", "The number -0 is not written in its one form (0).")
@@ -318,8 +328,8 @@ def read_document(document: dict[str, Any]) -> ReadBundle:
     if unknown:
         raise BundleReadError(
             "UNKNOWN_MEMBER",
-            f"The credential has member(s) credreg never writes: {', '.join(unknown)}. Use the original file.",
-            [f"/{k}" for k in unknown],
+            f"The credential has member(s) credreg never writes: {_few(unknown)}. Use the original file.",
+            [f"/{k}" for k in unknown[:MAX_NAMED]],
         )
     for name in REQUIRED:
         if name not in document:
@@ -391,7 +401,7 @@ def _credential_type(document: Mapping[str, Any]) -> tuple[CredentialType, str, 
     if extra:
         raise BundleReadError(
             "UNKNOWN_MEMBER",
-            f"/credentialSchema has member(s) credreg never writes: {', '.join(extra)}.",
+            f"/credentialSchema has member(s) credreg never writes: {_few(extra)}.",
             [f"/credentialSchema/{k}" for k in extra],
         )
     if schema.get("type") != "JsonSchema":
@@ -442,7 +452,7 @@ def _issuer(issuer: object) -> tuple[str, str | None]:
     if extra:
         raise BundleReadError(
             "UNKNOWN_MEMBER",
-            f"/issuer has member(s) credreg never writes: {', '.join(extra)}.",
+            f"/issuer has member(s) credreg never writes: {_few(extra)}.",
             [f"/issuer/{k}" for k in extra],
         )
     name = issuer.get("name")
@@ -475,7 +485,9 @@ def judge_disclosure(read: ReadBundle) -> None:
 
 def _disclosure_error(problems: list[HiddenFieldProblem]) -> BundleReadError:
     first = problems[0]
-    text = "; ".join(p.message for p in problems)
+    text = "; ".join(p.message for p in problems[:5]) + (
+        f"; and {len(problems) - 5:,} more hidden fields" if len(problems) > 5 else ""
+    )
     return BundleReadError(
         first.code,
         f"The holder's disclosure is not allowed: {text}. Ask the holder for a bundle made with the disclosure tool.",

@@ -447,3 +447,20 @@ def test_nesting_is_measured_without_parsing(text: str, depth: int) -> None:
     assert nesting_depth(text) == depth
     assert nesting_depth(text.encode()) == depth
     assert nesting_depth('{"a": [1, [2]]}') <= MAX_DEPTH  # few brackets: an upper bound, no scan
+
+
+def test_a_number_of_thousands_of_digits_is_refused_not_a_crash() -> None:
+    # int() refuses more than 4,300 digits with a ValueError: the reader must answer with its own code first
+    with pytest.raises(BundleReadError) as refused:
+        read_bundle('{"a": ' + "7" * 5000 + "}")
+    assert refused.value.code == "NON_CANONICAL_VALUE"
+
+
+def test_refusals_name_a_bounded_number_of_members() -> None:
+    # a file of thousands of stray members gets a sentence of a few hundred characters, not a megabyte
+    members = ", ".join(f'"x{i}": 1' for i in range(5000))
+    with pytest.raises(BundleReadError) as refused:
+        read_bundle("{" + members + "}")
+    assert refused.value.code == "UNKNOWN_MEMBER"
+    assert len(refused.value.detail) < 2000 and "and 4,980 more" in refused.value.detail
+    assert len(refused.value.fields) <= 20
