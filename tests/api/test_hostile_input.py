@@ -232,3 +232,9 @@ def test_an_empty_keystore_path_is_a_422(client: TestClient) -> None:
         body = json.dumps({**ISSUER, field: ""})
         refusal = _assert_node_4xx(client.post("/v1/issuers", content=body, headers=ADMIN), field)
         assert f"/{field}" in refusal["detail"]
+
+
+def test_a_bundle_with_a_number_of_thousands_of_digits_gets_a_verdict(client: TestClient) -> None:
+    response = client.post("/v1/verify", content=b'{"@context": ' + b"9" * 5000 + b"}", headers=JSON)
+    assert response.status_code == 200, response.text
+    assert response.json()["checks"][0]["code"] == "NON_CANONICAL_VALUE"
