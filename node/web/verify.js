@@ -16,6 +16,7 @@ const CHECK_NAMES = {
   expiry: "Validity dates",
   schema: "Credential rules",
 };
+const FILE_CHECKS = new Set(["format", "disclosure", "integrity"]); // the file itself is wrong, not the credential
 const STATUS_WORDS = { VALID: "Passed", INVALID: "Failed", SKIPPED: "Not checked" };
 
 const status = document.getElementById("status");
@@ -100,7 +101,9 @@ function render(verdict, policies) {
       el("div", { class: "todo" },
         el("h3", {}, "What to do"),
         el("p", {}, failure.message),
-        el("p", { class: "help" }, "If you received this file from a learner, ask them for the file their institution issued, unchanged."),
+        FILE_CHECKS.has(failure.name)
+          ? el("p", { class: "help" }, "If a learner gave you this file, ask them for the file their institution issued, unchanged (or a copy made with the learner's page).")
+          : null,
       ),
     );
   }

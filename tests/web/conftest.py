@@ -49,6 +49,10 @@ FORMAL = {
     "institution": ISSUER_NAME,
     "awardDate": "2026-11-20",
 }
+REVOKED = {
+    **FORMAL,
+    "learner": {"name": "Sipho Dlamini", "identity": {"type": "passport", "number": "A1234567", "country": "ZA"}},
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class WebNode:
     bundle: dict[str, Any]
     bundle_file: Path
     tampered_file: Path
+    revoked_file: Path
     files: Path
 
     def verify(self, text: str) -> dict[str, Any]:
@@ -88,6 +93,16 @@ def _wait_anchored(client: httpx.Client, credential_id: str, timeout_s: float = 
     raise AssertionError(f"credential {credential_id} not anchored in {timeout_s:g} s")
 
 
+def _wait_revoked(url: str, text: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        verdict = httpx.post(f"{url}/v1/verify", content=text, headers={"Content-Type": "application/json"}).json()
+        if not verdict["valid"]:
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"the revocation did not show in {timeout_s:g} s")
+
+
 @pytest.fixture(scope="module")
 def web_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebNode]:
     root = tmp_path_factory.mktemp("web")
@@ -108,20 +123,26 @@ def web_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebNode]:
         try:
             headers = {"Authorization": f"Bearer {demo.api_key}"}
             with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
-                accepted = client.post(
-                    "/v1/credentials", json={"type": "formal-qualification", "credentialSubject": FORMAL}
-                )
+                items = [{"type": "formal-qualification", "credentialSubject": s} for s in (FORMAL, REVOKED)]
+                accepted = client.post("/v1/credentials/bulk", json={"credentials": items})
                 assert accepted.status_code == 202, accepted.text
-                bundle = _wait_anchored(client, accepted.json()["id"])
+                genuine_id, revoked_id = accepted.json()["ids"]
+                bundle = _wait_anchored(client, genuine_id)
+                revoked = _wait_anchored(client, revoked_id)
+                answer = client.post(f"/v1/credentials/{revoked_id}/revoke", json={"reasonCode": 2})
+                assert answer.status_code in (200, 202), answer.text
             files = root / "files"
             files.mkdir()
+            revoked_file = files / "revoked.json"
+            revoked_file.write_text(json.dumps(revoked, indent=2) + "\n", encoding="utf-8")
+            _wait_revoked(url, revoked_file.read_text(encoding="utf-8"))
             bundle_file = files / "thandiwe-nkosi-bcom.json"
             bundle_file.write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             tampered = json.loads(json.dumps(bundle))
             tampered["credentialSubject"]["qualification"]["title"] = "MBA"
             tampered_file = files / "tampered.json"
             tampered_file.write_text(json.dumps(tampered, indent=2) + "\n", encoding="utf-8")
-            yield WebNode(url, node, bundle, bundle_file, tampered_file, files)
+            yield WebNode(url, node, bundle, bundle_file, tampered_file, revoked_file, files)
         finally:
             server.should_exit = True
             thread.join(timeout=30)
@@ -162,7 +183,7 @@ def browser() -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1100, "height": 900}, accept_downloads=True)
     tab = context.new_page()
-    tab.set_default_timeout(20_000)
+    tab.set_default_timeout(45_000)  # generous: the CI machine has 2 shared cores
     try:
         yield tab
     finally:

@@ -70,6 +70,20 @@ def test_a_tampered_bundle_is_not_valid_with_the_reason_and_what_to_do(page: Any
     screenshot(page, "verify-invalid.png")
 
 
+def test_a_revoked_credential_says_so_and_what_to_do(page: Any, web_node: WebNode) -> None:
+    open_verify(page, web_node)
+    drop_file(page, "#drop-zone", web_node.revoked_file)
+    page.wait_for_selector(".verdict.invalid")
+    failing = page.locator(".check.invalid")
+    assert failing.get_attribute("data-check") == "status"
+    message = failing.locator(".check-message").inner_text()
+    assert "revoked" in message.lower()
+    assert page.inner_text(".todo p") == message
+    assert page.locator(".todo .help").count() == 0  # the file is fine: no advice to ask for another copy
+    assert "revoked" in page.inner_text("#summary").lower()
+    screenshot(page, "verify-revoked.png")
+
+
 def test_pasted_text_is_verified_exactly_as_written(page: Any, web_node: WebNode) -> None:
     """The page sends the text, never a re-serialised copy: a duplicated member name reaches the strict reader."""
     open_verify(page, web_node)
