@@ -248,7 +248,7 @@ class ApiError(RegistryError):
     status_code = 502
 
 
-# --- verification and checkpoints (node/services/verification.py, node/readmodel/checkpoint.py) ---------------------
+# --- verification and checkpoints (node/services/verification/, node/readmodel/checkpoint.py) ---------------------
 
 
 class CheckpointError(ValidationFailedError):

@@ -77,7 +77,7 @@ def get_events_service(node: NodeDep) -> EventsService:
 EventsDep = Annotated[EventsService, Depends(get_events_service)]
 
 
-# --- verification (node/services/verification.py) -----------------------------------------------------------------
+# --- verification (node/services/verification/) -----------------------------------------------------------------
 
 
 def verification_view(node: Node) -> ChainView:

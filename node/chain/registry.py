@@ -485,7 +485,7 @@ class RegistryClient:
             )
         return found
 
-    # --- verification (node/readmodel/chainview.py, node/services/verification.py) ----------------------------------
+    # --- verification (node/readmodel/chainview.py, node/services/verification/) ----------------------------------
 
     @classmethod
     def for_registry(cls, w3: Web3, registry_address: str, artifacts_dir: Path) -> RegistryClient:

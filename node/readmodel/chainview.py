@@ -78,7 +78,7 @@ class ChainView(Protocol):
 
     def body(self, body_id: int) -> BodyRecord | None: ...
 
-    # --- added for verification (node/services/verification.py) -------------------------------------------------
+    # --- added for verification (node/services/verification/) -------------------------------------------------
 
     def body_types(self, body_id: int) -> list[bytes]:
         """The credential types a body is accredited for (the scope its issuers' scopes are drawn from)."""

@@ -25,13 +25,13 @@ import uvicorn
 from node.chain.client import connect
 from node.chain.deploy import deploy
 from node.chain.devnet import Devnet
+from node.chain.signers import DEV_GOVERNOR, dev_account
 from node.config import DEVNET_CHAIN_ID, PROJECT_ROOT, Settings
 from node.credentials.document import build_document, compute_credential_hash
 from node.credentials.merkle import MerkleTree
 from node.main import create_app
 from node.runtime import Node
 from node.services.bootstrap import ensure_demo_issuer
-from node.chain.signers import DEV_GOVERNOR, dev_account
 
 BULK_N = 20_000
 BULK_CHUNK = 10_000  # the API's per-request limit

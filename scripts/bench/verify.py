@@ -27,6 +27,7 @@ from node.chain.client import connect
 from node.chain.deploy import deploy
 from node.chain.devnet import Devnet
 from node.chain.registry import type_id
+from node.chain.signers import DEV_ISSUER, dev_account
 from node.config import DEVNET_CHAIN_ID, PROJECT_ROOT, Settings
 from node.credentials.bundle import AnchorInfo, batch_tree, dumps_bundle, make_bundles
 from node.credentials.document import build_document, verify_integrity
@@ -34,7 +35,6 @@ from node.readmodel.chainview import RpcChainView
 from node.readmodel.checkpoint import create_checkpoint, load_checkpoint, verify_offline
 from node.runtime import Node
 from node.services.bootstrap import DEMO_ISSUER_URI, ensure_demo_issuer
-from node.chain.signers import DEV_ISSUER, dev_account
 from node.services.verification import VerificationService
 
 OFFLINE_BUNDLES = 512

@@ -129,12 +129,12 @@ def _prepare(tmp: Path) -> tuple[Any, str, list[bytes]]:
     from node.chain.deploy import deploy
     from node.chain.devnet import Devnet
     from node.chain.registry import type_id
+    from node.chain.signers import DEV_GOVERNOR, DEV_ISSUER, dev_account
     from node.config import DEVNET_CHAIN_ID, PROJECT_ROOT, Settings
     from node.credentials.bundle import AnchorInfo, batch_tree, dumps_bundle, make_bundles
     from node.credentials.document import build_document
     from node.runtime import Node
     from node.services.bootstrap import DEMO_ISSUER_URI, ensure_demo_issuer
-    from node.chain.signers import DEV_GOVERNOR, DEV_ISSUER, dev_account
 
     devnet = Devnet(tmp / "devnet", PROJECT_ROOT / "node_modules", DEVNET_CHAIN_ID, port=0, block_time_s=0.5,
                     snapshot_interval_s=None)  # fmt: skip

@@ -2,7 +2,7 @@
 
 No authentication: verifiers are the public, so the bodies are capped per route (node/api/limits.py) and a large one is
 read in a worker thread. Each bundle reaches the verifier as the JSON text the client sent, to be read strictly there.
-Every route calls a service (node/services/verification.py); the chain is read through the indexer's mirror when the
+Every route calls a service (node/services/verification/); the chain is read through the indexer's mirror when the
 node runs one (node.workers.mirror), else over JSON-RPC.
 """
 
