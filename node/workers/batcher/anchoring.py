@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from web3.types import TxReceipt
 
+from node.chain.errors import sentence
 from node.chain.registry import type_id
 from node.chain.txmanager import Call, SignedTx, TxManager
 from node.credentials.keccak import to_hex
@@ -188,36 +189,10 @@ def record_tree(store: Store, batch_id: int, credential_hashes: Sequence[str], t
     return store.set_batch_tree(batch_id, to_hex(tree.root), tree.nodes(), credential_type=credential_type)
 
 
-_REVERT_HINTS: dict[str, str] = {
-    "CredentialRegistryTypeOutOfScope": (
-        "issuer {issuer} is not accredited for this credential type ({ctype}): ask its accreditation body to add "
-        "the type to the issuer's accreditation"
-    ),
-    "CredentialRegistryUnknownKey": (
-        "the issuer's signing key {signer} is not registered on chain: ask the accreditation body to add it "
-        "(addIssuerKey), or register the issuer with a key that is"
-    ),
-    "CredentialRegistryKeyNotValidNow": (
-        "the issuer's signing key {signer} is outside its validity window (or was cut off as compromised): rotate "
-        "to a currently valid key and register it for the issuer on this node"
-    ),
-    "CredentialRegistryIssuerNotActive": (
-        "issuer {issuer} is not active on chain (suspended or withdrawn): settle it with its accreditation body"
-    ),
-    "CredentialRegistryBodyNotActive": (
-        "the accreditation body of issuer {issuer} is not active on chain: settle it with governance"
-    ),
-    "CredentialRegistryExpiryNotInFuture": "the batch's expiry is already in the past: re-issue with a later expiry",
-}
-
-
 def revert_reason(batch: Batch, exc: ContractRevertError) -> str:
     """A sentence saying why the registry refused the anchor and what to do next."""
-    hint = _REVERT_HINTS.get(exc.error_name or "")
-    if hint is None:
-        why = f"the registry refused to anchor it ({exc.detail})"
-    else:
-        why = hint.format(issuer=batch.issuer_id, signer=batch.signer or "of this issuer", ctype=batch.credential_type)
+    hint = sentence(exc, f"batch {batch.id}")
+    why = f"the registry refused to anchor it ({exc.detail})" if hint is None else hint.rstrip(".")
     return (
         f"batch {batch.id} ({batch.leaf_count} credentials of issuer {batch.issuer_id}) was not anchored: {why}. "
         f"Then retry it with `{RETRY_COMMAND} {batch.id}`."
