@@ -10,32 +10,25 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
 
 from node.api.deps import GovernanceDep, GovernorDep, PrincipalDep
 from node.api.errors import ErrorBody
 from node.api.jsonbody import StrictJsonRoute
-from node.api.routes.issuers import (
-    AUTH_ERRORS,
-    WRITE_ERRORS,
+from node.api.routes.issuers import AUTH_ERRORS, WRITE_ERRORS, pending_as_202
+from node.api.schemas.governance import (
+    DEFAULT_APPROVAL,
     AccreditationActRequest,
-    Address,
-    ApiRequest,
-    Moment,
-    TypeName,
-    epoch,
-    pending_as_202,
-)
-from node.services.governance import (
-    DEFAULT_TTL_S,
-    AccreditationAction,
+    AccreditBodyRequest,
     AccreditedBody,
+    ApproveRequest,
     BodyView,
     ChainAct,
-    ProposalState,
+    ProposalList,
     ProposalView,
+    ProposeRequest,
+    epoch,
 )
+from node.services.governance import AccreditationAction, ProposalState
 
 router = APIRouter(prefix="/v1", tags=["governance"], route_class=StrictJsonRoute)
 
@@ -45,68 +38,6 @@ WRITE_202: dict[int | str, dict[str, Any]] = {
     **WRITE_ERRORS,
     202: {"model": ChainAct, "description": "Proposed; waits for other governors' approvals."},
 }
-
-
-class AccreditBodyRequest(ApiRequest):
-    """Accredit an accreditation body (a quality council, a sector authority) for a scope."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "admin": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-                "credentialTypes": ["formal-qualification", "micro-credential", "recognition-of-prior-learning"],
-                "maxLevel": 10,
-                "metadataUri": "did:web:quality-council.example",
-            }
-        }
-    )
-
-    admin: Address = Field(description="The account that acts for the body (accredits its issuers).")
-    credential_types: list[TypeName] = Field(min_length=1, max_length=64)
-    max_level: int = Field(ge=1, le=255)
-    metadata_uri: str = Field(min_length=1, max_length=500)
-    valid_from: Moment | None = Field(default=None, description="Default: now.")
-    valid_until: Moment | None = Field(default=None, description="Default: open-ended.")
-
-
-class ProposeRequest(ApiRequest):
-    """Propose any state-changing call of the registry or of governance itself (e.g. add a governor, change k)."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "target": "governance",
-                "function": "addGovernor",
-                "args": ["0x90F79bf6EB2c4f870365E785982E1f101E93b906"],
-            }
-        }
-    )
-
-    target: str = Field(pattern="^(registry|governance)$", description="'registry' or 'governance'.")
-    function: str = Field(min_length=1, max_length=64, pattern="^[A-Za-z][A-Za-z0-9]*$")
-    args: list[Any] = Field(default_factory=list, max_length=16, description="Arguments in ABI order (JSON).")
-    ttl_seconds: int = Field(default=DEFAULT_TTL_S, ge=60, le=365 * 24 * 3600, description="Until the deadline.")
-
-
-class ApproveRequest(ApiRequest):
-    model_config = ConfigDict(json_schema_extra={"example": {"execute": True}})
-
-    execute: bool = Field(default=True, description="Execute at once when this approval reaches k.")
-
-
-DEFAULT_APPROVAL = ApproveRequest()
-
-
-class ProposalList(BaseModel):
-    """Proposals, oldest first."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        json_schema_extra={"example": {"items": [ProposalView.model_json_schema()["example"]]}},
-    )
-
-    items: list[ProposalView]
 
 
 # --- bodies --------------------------------------------------------------------------------------------------------
