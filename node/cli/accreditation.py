@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from node.api.schemas.governance import BodyView, IssuerDetail
 from node.cli._acts import AccReasonOpt, AdminKeystoreOpt, AtOpt, GovOpt, RpcOpt, act_line, open_node, show, when
 from node.cli._app import app, friendly, out
 from node.cli.keys import keys_app
@@ -52,7 +53,7 @@ def issuersshow(issuer_id: Annotated[int, typer.Argument(min=1)], rpc_url: RpcOp
     """An issuer: accreditation, credential types, keys and the path governance -> body -> issuer."""
     with open_node(rpc_url) as node:
         detail = GovernanceService(node).issuer(issuer_id)
-    show(detail.model_dump(mode="json", by_alias=True))
+    show(IssuerDetail.model_validate(detail).model_dump(mode="json", by_alias=True))
 
 
 @issuers_app.command("accredit")
@@ -239,7 +240,7 @@ def bodies_list(rpc_url: RpcOpt = None) -> None:
 @friendly
 def bodiesshow(body_id: Annotated[int, typer.Argument(min=1)], rpc_url: RpcOpt = None) -> None:
     with open_node(rpc_url) as node:
-        show(GovernanceService(node).body(body_id).model_dump(mode="json", by_alias=True))
+        show(BodyView.model_validate(GovernanceService(node).body(body_id)).model_dump(mode="json", by_alias=True))
 
 
 @bodies_app.command("accredit")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from node.api.schemas.governance import ProposalView
 from node.cli._acts import RpcOpt, act_line, open_node, show
 from node.cli._app import app, friendly, out
 from node.services.governance import DEFAULT_TTL_S, GovernanceService, ProposalState
@@ -41,7 +42,11 @@ def governance_list(
 @friendly
 def governanceshow(proposal_id: Annotated[int, typer.Argument(min=1)], rpc_url: RpcOpt = None) -> None:
     with open_node(rpc_url) as node:
-        show(GovernanceService(node).proposal(proposal_id).model_dump(mode="json", by_alias=True))
+        show(
+            ProposalView.model_validate(GovernanceService(node).proposal(proposal_id)).model_dump(
+                mode="json", by_alias=True
+            )
+        )
 
 
 @governance_app.command("propose")

@@ -16,12 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import ConfigDict, Field
 from web3.contract.contract import ContractFunction
 
 from node.errors import CredentialNotAnchoredError, ForbiddenError, NotFoundError, ValidationFailedError
 from node.runtime import Node
-from node.services.governance import ApiModel, ChainAct, GovernanceService, Via, status_word
+from node.services.governance import ChainAct, GovernanceService, Via, status_word
 from node.services.reasons import REASON_CODES, ReasonCode
 from node.store.records import ApiKeyRole, Batch, BatchStatus, Credential, CredentialStatus, IssuerStatus, Principal
 
@@ -66,51 +65,28 @@ class Actor:
         return self.issuer_id is None
 
 
-class Replacement(ApiModel):
+@dataclass(frozen=True, kw_only=True)
+class Replacement:
     root: str
-    credential_hash: str | None = Field(description="null when a whole batch replaces a whole batch.")
+    credential_hash: str | None
     credential_id: str | None = None
     batch_id: int
 
 
-class LifecycleResult(ApiModel):
+@dataclass(frozen=True, kw_only=True)
+class LifecycleResult:
     """What a lifecycle act did: the on-chain change (or the pending proposal) and the status now."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "scope": "credential",
-                "action": "revoke",
-                "credentialId": "0b6f3d0e-6f7c-4c55-9d5e-2f1f3c1a9e21",
-                "batchId": 12,
-                "root": "0x9f2c…",
-                "credentialHash": "0x51ab…",
-                "reasonCode": 2,
-                "reason": "fraud or misrepresentation",
-                "note": "Committee decision 2026-11-20",
-                "status": "revoked",
-                "replacement": None,
-                "act": {
-                    "via": "issuer-key",
-                    "executed": True,
-                    "txHash": "0x7d1e…",
-                    "blockNumber": 4821,
-                    "proposal": None,
-                },
-            }
-        }
-    )
 
     scope: Scope
     action: LifecycleAction
-    credential_id: str | None = Field(description="null for a batch-level act.")
+    credential_id: str | None
     batch_id: int
-    root: str = Field(description="The Merkle root the act applies to.")
-    credential_hash: str | None = Field(description="The credential's hash (null for a batch-level act).")
+    root: str
+    credential_hash: str | None
     reason_code: int
-    reason: str = Field(description="The reason code's meaning.")
-    note: str | None = Field(description="Your note, kept off chain (echoed here only).")
-    status: str = Field(description="The effective on-chain status now: active, suspended, superseded, revoked.")
+    reason: str
+    note: str | None
+    status: str
     replacement: Replacement | None = None
     act: ChainAct
 

@@ -46,7 +46,7 @@ WRITE_202: dict[int | str, dict[str, Any]] = {
 @router.get("/bodies", summary="List accreditation bodies", responses=AUTH_ERRORS)
 def list_bodies(_: PrincipalDep, service: GovernanceDep) -> list[BodyView]:
     """Every body ever accredited, with its status and scope."""
-    return service.bodies()
+    return [BodyView.model_validate(v) for v in service.bodies()]
 
 
 @router.get(
@@ -55,7 +55,7 @@ def list_bodies(_: PrincipalDep, service: GovernanceDep) -> list[BodyView]:
     responses={**AUTH_ERRORS, 404: {"model": ErrorBody, "description": "No such body."}},
 )
 def show_body(body_id: BodyId, _: PrincipalDep, service: GovernanceDep) -> BodyView:
-    return service.body(body_id)
+    return BodyView.model_validate(service.body(body_id))
 
 
 @router.post(
@@ -77,7 +77,7 @@ def accredit_body(
         valid_until=epoch(body.valid_until),
     )
     pending_as_202(response, result.act, status.HTTP_201_CREATED)
-    return result
+    return AccreditedBody.model_validate(result)
 
 
 def _body_act(
@@ -85,7 +85,7 @@ def _body_act(
 ) -> ChainAct:
     act = service.body_act(body_id, action, body.reason_code)
     pending_as_202(r, act)
-    return act
+    return ChainAct.model_validate(act)
 
 
 @router.post("/bodies/{body_id}/suspend", summary="Suspend a body (governance)", responses=WRITE_202)
@@ -121,7 +121,7 @@ def list_proposals(
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many, the newest.")] = 100,
 ) -> ProposalList:
     """The newest proposals (oldest first within the page), with their state and approvals."""
-    return ProposalList(items=service.proposals(state, limit))
+    return ProposalList(items=[ProposalView.model_validate(v) for v in service.proposals(state, limit)])
 
 
 @router.get(
@@ -130,7 +130,7 @@ def list_proposals(
     responses={**AUTH_ERRORS, 404: {"model": ErrorBody, "description": "No such proposal."}},
 )
 def show_proposal(proposal_id: ProposalId, _: GovernorDep, service: GovernanceDep) -> ProposalView:
-    return service.proposal(proposal_id)
+    return ProposalView.model_validate(service.proposal(proposal_id))
 
 
 @router.post(
@@ -143,7 +143,7 @@ def propose(body: ProposeRequest, _: GovernorDep, service: GovernanceDep, respon
     """The node's governor key proposes (and so approves); executed at once when that already makes k."""
     act = service.propose(body.target, body.function, body.args, body.ttl_seconds)
     pending_as_202(response, act, status.HTTP_201_CREATED)
-    return act
+    return ChainAct.model_validate(act)
 
 
 @router.post("/governance/proposals/{proposal_id}/approve", summary="Approve a proposal", responses=WRITE_202)
@@ -158,7 +158,7 @@ def approve(
     ``execute`` is false)."""
     act = service.approve(proposal_id, execute=body.execute)
     pending_as_202(response, act)
-    return act
+    return ChainAct.model_validate(act)
 
 
 @router.post(
@@ -166,4 +166,4 @@ def approve(
 )
 def execute(proposal_id: ProposalId, _: GovernorDep, service: GovernanceDep) -> ChainAct:
     """Any governor may execute once k governors approved it, before its deadline."""
-    return service.execute(proposal_id)
+    return ChainAct.model_validate(service.execute(proposal_id))

@@ -28,6 +28,7 @@ from node.api.schemas.governance import (
     epoch,
 )
 from node.services.governance import AccreditationAction
+from node.services.governance import models as values
 
 router = APIRouter(prefix="/v1/issuers", tags=["issuers"], route_class=StrictJsonRoute)
 
@@ -59,7 +60,7 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def pending_as_202(response: Response, act: ChainAct, done: int = status.HTTP_200_OK) -> None:
+def pending_as_202(response: Response, act: values.ChainAct, done: int = status.HTTP_200_OK) -> None:
     response.status_code = done if act.executed else status.HTTP_202_ACCEPTED
 
 
@@ -69,7 +70,7 @@ def pending_as_202(response: Response, act: ChainAct, done: int = status.HTTP_20
 @router.get("", summary="List the issuers registered on this node", responses=AUTH_ERRORS)
 def list_issuers(_: PrincipalDep, service: GovernanceDep) -> list[IssuerView]:
     """Every issuer this node has registered, with its on-chain accreditation status."""
-    return service.issuers()
+    return [IssuerView.model_validate(v) for v in service.issuers()]
 
 
 @router.get(
@@ -80,7 +81,7 @@ def list_issuers(_: PrincipalDep, service: GovernanceDep) -> list[IssuerView]:
 def show_issuer(issuer_id: IssuerId, _: PrincipalDep, service: GovernanceDep) -> IssuerDetail:
     """Identity, status, credential types, max level, window, signing keys (windows, cut-offs) and the
     accreditation path governance → body → issuer."""
-    return service.issuer(issuer_id)
+    return IssuerDetail.model_validate(service.issuer(issuer_id))
 
 
 @router.post(
@@ -109,7 +110,7 @@ def accredit_issuer(
     )
     if not result.registered:
         response.status_code = status.HTTP_202_ACCEPTED
-    return result
+    return AccreditedIssuer.model_validate(result)
 
 
 @router.post(
@@ -133,7 +134,7 @@ def register_issuer(
     )
     if not result.registered:
         response.status_code = status.HTTP_202_ACCEPTED
-    return result
+    return AccreditedIssuer.model_validate(result)
 
 
 def _issuer_act(
@@ -147,7 +148,7 @@ def _issuer_act(
         body_admin_keystore_path=body.body_admin_keystore_path,
     )
     pending_as_202(r, act)
-    return act
+    return ChainAct.model_validate(act)
 
 
 WRITE_202: dict[int | str, dict[str, Any]] = {
@@ -193,7 +194,7 @@ def add_key(issuer_id: IssuerId, body: AddKeyRequest, _: GovernorDep, service: G
         body_admin_keystore_path=body.body_admin_keystore_path,
     )
     pending_as_202(r, act)
-    return act
+    return ChainAct.model_validate(act)
 
 
 @router.post(
@@ -215,7 +216,7 @@ def rotate_key(
         body_admin_keystore_path=body.body_admin_keystore_path,
     )
     pending_as_202(r, act)
-    return RotationResult(act=act, signer_switched=switched)
+    return RotationResult(act=ChainAct.model_validate(act), signer_switched=switched)
 
 
 @router.post("/{issuer_id}/keys/{address}/cutoff", summary="Cut off a compromised key", responses=WRITE_202)
@@ -227,4 +228,4 @@ def cut_off_key(
         issuer_id, address, cutoff=epoch(body.cutoff), body_admin_keystore_path=body.body_admin_keystore_path
     )
     pending_as_202(r, act)
-    return act
+    return ChainAct.model_validate(act)

@@ -15,7 +15,9 @@ from pydantic.alias_generators import to_camel
 from node.api.deps import CredentialId, LifecycleDep, PrincipalDep
 from node.api.errors import ErrorBody
 from node.api.jsonbody import StrictJsonRoute
-from node.services.lifecycle import Actor, LifecycleAction, LifecycleResult, ReasonCode, reason_table
+from node.api.schemas.lifecycle import LifecycleResult
+from node.services.lifecycle import Actor, LifecycleAction, ReasonCode, reason_table
+from node.services.lifecycle import LifecycleResult as LifecycleValue
 
 router = APIRouter(prefix="/v1", tags=["lifecycle"], route_class=StrictJsonRoute)
 
@@ -79,10 +81,10 @@ class BatchSupersedeRequest(LifecycleRequest):
     replacement_batch_id: int = Field(ge=1, le=2**62, description="The replacing batch's id.")
 
 
-def _respond(response: Response, result: LifecycleResult) -> LifecycleResult:
+def _respond(response: Response, result: LifecycleValue) -> LifecycleResult:
     if not result.act.executed:
         response.status_code = status.HTTP_202_ACCEPTED
-    return result
+    return LifecycleResult.model_validate(result)
 
 
 def _credential(

@@ -7,9 +7,9 @@ from pydantic.alias_generators import to_camel
 
 
 class ApiSchema(BaseModel):
-    """A wire model: camelCase aliases, populated by either name."""
+    """A wire model: camelCase aliases, populated by either name, or from a service's frozen value's attributes."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 
 
 class ApiRequest(ApiSchema):
