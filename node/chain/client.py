@@ -1,4 +1,7 @@
-"""The web3 client: connecting with clear errors, contract artifacts, and custom-error decoding in one place."""
+"""The web3 client: connecting with clear errors, contract artifacts, and custom-error decoding in one place.
+
+A decoded custom error carries the sentence of the one contract-error table (:mod:`node.chain.errors`).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError, ProviderConnectionError, Web3RPCError
 from web3.types import RPCEndpoint
 
+from node.chain.errors import sentence
 from node.errors import ChainUnavailableError, ContractRevertError, DeploymentError
 
 
@@ -137,7 +141,11 @@ def decode_revert(exc: BaseException, abi: list[dict[str, Any]]) -> ContractReve
     except Exception:  # noqa: BLE001 - eth_abi raises several unrelated types on malformed data
         values = ()
     shown = ", ".join(v.hex() if isinstance(v, bytes) else str(v) for v in values)
-    return ContractRevertError(f"the contract refused: {entry['name']}({shown})", entry["name"], values)
+    decoded = ContractRevertError(f"the contract refused: {entry['name']}({shown})", entry["name"], values)
+    what = sentence(decoded)  # the one table's sentence (node/chain/errors.py), when the error is the registry's
+    if what is None:
+        return decoded
+    return ContractRevertError(f"{decoded.detail}: {what}", entry["name"], values)
 
 
 def _revert_types() -> tuple[type[BaseException], ...]:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from node.chain.registry import OPEN_END, AccreditationStatus, CredentialStatus
+from node.chain.values import OPEN_END, AccreditationStatus, CredentialStatus
 from node.errors import (
     AccreditationStateError,
     ContractForbiddenError,

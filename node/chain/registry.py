@@ -11,7 +11,6 @@ import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import IntEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,37 +34,13 @@ from web3.types import BlockIdentifier, TxReceipt
 from node.chain.client import REVERT_ERRORS, decode_revert, load_artifact
 from node.chain.deploy import GOVERNANCE, REGISTRY, Manifest
 from node.chain.txmanager import Call, TxManager
+from node.chain.values import OPEN_END as OPEN_END
+from node.chain.values import AccreditationStatus as AccreditationStatus
+from node.chain.values import CredentialStatus as CredentialStatus
+from node.chain.values import Validity as Validity
 from node.errors import ChainUnavailableError, ContractRevertError
 
 T = TypeVar("T")
-OPEN_END = 2**40 - 1
-"""uint40 max: the contracts' "no end" for validity windows."""
-
-
-class CredentialStatus(IntEnum):
-    ACTIVE = 0
-    SUSPENDED = 1
-    SUPERSEDED = 2
-    REVOKED = 3
-
-
-class Validity(IntEnum):
-    VALID = 0
-    UNKNOWN_ROOT = 1
-    NOT_IN_TREE = 2
-    NOT_YET_ANCHORED = 3
-    KEY_COMPROMISED = 4
-    REVOKED = 5
-    SUPERSEDED = 6
-    SUSPENDED = 7
-    EXPIRED = 8
-
-
-class AccreditationStatus(IntEnum):
-    NONE = 0
-    ACTIVE = 1
-    SUSPENDED = 2
-    WITHDRAWN = 3
 
 
 @dataclass(frozen=True)
