@@ -9,14 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
 
 from node.api.deps import CredentialId, LifecycleDep, PrincipalDep
 from node.api.errors import ErrorBody
 from node.api.jsonbody import StrictJsonRoute
-from node.api.schemas.lifecycle import LifecycleResult
-from node.services.lifecycle import Actor, LifecycleAction, ReasonCode, reason_table
+from node.api.schemas.lifecycle import BatchSupersedeRequest, LifecycleRequest, LifecycleResult, SupersedeRequest
+from node.services.lifecycle import Actor, LifecycleAction
 from node.services.lifecycle import LifecycleResult as LifecycleValue
 
 router = APIRouter(prefix="/v1", tags=["lifecycle"], route_class=StrictJsonRoute)
@@ -44,41 +42,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 PENDING: dict[int | str, dict[str, Any]] = {
     202: {"model": LifecycleResult, "description": "Proposed through governance; waits for other governors' approvals."}
 }
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-
-class LifecycleRequest(_Body):
-    """Revoke, suspend or reinstate: why (a reason code) and an optional note kept off chain."""
-
-    model_config = ConfigDict(json_schema_extra={"example": {"reasonCode": 2, "note": "Committee decision 2026-11-20"}})
-
-    reason_code: ReasonCode = Field(description=f"Why, as a code recorded on chain: {reason_table()}.")
-    note: str | None = Field(
-        default=None, max_length=2000, description="Free text for your records: never sent to the chain."
-    )
-
-
-class SupersedeRequest(LifecycleRequest):
-    """Supersede a credential by another anchored credential of the same issuer (e.g. a corrected one)."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {"reasonCode": 3, "replacementId": "7c0d9a4e-2b1f-4e39-9d8c-0b0c2b9e7f11", "note": "name fixed"}
-        }
-    )
-
-    replacement_id: str = Field(min_length=1, max_length=100, description="The replacing credential's id.")
-
-
-class BatchSupersedeRequest(LifecycleRequest):
-    """Supersede a whole batch by another anchored batch of the same issuer."""
-
-    model_config = ConfigDict(json_schema_extra={"example": {"reasonCode": 9, "replacementBatchId": 42}})
-
-    replacement_batch_id: int = Field(ge=1, le=2**62, description="The replacing batch's id.")
 
 
 def _respond(response: Response, result: LifecycleValue) -> LifecycleResult:

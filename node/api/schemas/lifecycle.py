@@ -1,12 +1,12 @@
-"""The wire models of lifecycle acts (the responses; the requests are in the route module)."""
+"""The wire models of lifecycle acts: the requests (a reason code, a note, a replacement) and the result."""
 
 from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from node.api.schemas.base import ApiSchema
+from node.api.schemas.base import ApiRequest, ApiSchema
 from node.api.schemas.governance import ChainAct
-from node.services.lifecycle import LifecycleAction, Scope
+from node.services.lifecycle import LifecycleAction, ReasonCode, Scope, reason_table
 
 
 class Replacement(ApiSchema):
@@ -58,4 +58,38 @@ class LifecycleResult(ApiSchema):
     act: ChainAct
 
 
-__all__ = ["LifecycleResult", "Replacement"]
+# --- requests ------------------------------------------------------------------------------------------------------
+
+
+class LifecycleRequest(ApiRequest):
+    """Revoke, suspend or reinstate: why (a reason code) and an optional note kept off chain."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"reasonCode": 2, "note": "Committee decision 2026-11-20"}})
+
+    reason_code: ReasonCode = Field(description=f"Why, as a code recorded on chain: {reason_table()}.")
+    note: str | None = Field(
+        default=None, max_length=2000, description="Free text for your records: never sent to the chain."
+    )
+
+
+class SupersedeRequest(LifecycleRequest):
+    """Supersede a credential by another anchored credential of the same issuer (e.g. a corrected one)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"reasonCode": 3, "replacementId": "7c0d9a4e-2b1f-4e39-9d8c-0b0c2b9e7f11", "note": "name fixed"}
+        }
+    )
+
+    replacement_id: str = Field(min_length=1, max_length=100, description="The replacing credential's id.")
+
+
+class BatchSupersedeRequest(LifecycleRequest):
+    """Supersede a whole batch by another anchored batch of the same issuer."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"reasonCode": 9, "replacementBatchId": 42}})
+
+    replacement_batch_id: int = Field(ge=1, le=2**62, description="The replacing batch's id.")
+
+
+__all__ = ["BatchSupersedeRequest", "LifecycleRequest", "LifecycleResult", "Replacement", "SupersedeRequest"]
