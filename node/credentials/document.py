@@ -320,17 +320,24 @@ class IntegrityResult:
         }
 
 
-def verify_integrity(bundle: Mapping[str, Any], *, require_anchor: bool = True) -> IntegrityResult:
+def verify_integrity(
+    bundle: Mapping[str, Any],
+    *,
+    require_anchor: bool = True,
+    proof: ProofModel | None = None,
+    fields: Mapping[str, Any] | None = None,
+) -> IntegrityResult:
     """Check a (possibly partly hidden) bundle against itself: fields → credential hash → Merkle proof → root.
 
     Does not look at the chain: whether the root is anchored, by whom, and the credential's status are the
-    verifier service's next steps. With ``require_anchor=False`` an unanchored document can pass.
+    verifier service's next steps. With ``require_anchor=False`` an unanchored document can pass. ``proof`` and
+    ``fields`` may be given when the caller has already read them from ``bundle`` (the strict reader has).
     """
     skipped_hash = IntegrityCheck("credentialHash", "skipped", "Not checked: the proof could not be read.")
     skipped_merkle = IntegrityCheck("merkleProof", "skipped", "Not checked: the proof could not be read.")
     try:
-        proof = parse_proof(bundle)
-        fields = flatten(bundle)
+        proof = proof if proof is not None else parse_proof(bundle)
+        fields = fields if fields is not None else flatten(bundle)
         salts = {p: bytes32_from_hex(v, f"/proof/salts/{p}") for p, v in proof.salts.items()}
         stated_fields = {p: bytes32_from_hex(v, f"/proof/fieldHashes/{p}") for p, v in proof.field_hashes.items()}
         stated_hash = bytes32_from_hex(proof.credential_hash, "/proof/credentialHash")

@@ -32,6 +32,7 @@ import json
 import re
 import secrets
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import rfc8785
@@ -197,6 +198,7 @@ def bytes32_from_hex(value: object, what: str) -> bytes:
     raise InvalidFieldError(f"{what} must be 0x followed by 64 hex digits (32 bytes); got {str(value)[:80]!r}.")
 
 
+@lru_cache(maxsize=4096)
 def issuer_metadata_hash(identity: str, name: str) -> bytes:
     """The ``metadataHash`` an issuer is accredited with: ``keccak256(JCS({"id": identity, "name": name}))``.
 

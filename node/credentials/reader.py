@@ -37,14 +37,14 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
 from node.credentials.disclosure import DisclosurePolicy, HiddenFieldProblem, hidden_field_problems, policy_for
 from node.credentials.document import CREDREG_CONTEXT, MAX_NAMED, VC_CONTEXT, parse_proof
 from node.credentials.errors import BundleFormatError, InvalidFieldError, UnknownCredentialTypeError
-from node.credentials.hashing import flatten, split_pointer
+from node.credentials.hashing import flatten
 from node.credentials.proof import HASH_ALGORITHM, ProofModel
 from node.credentials.types import CredentialType, parse_schema_id, type_for_schema_id
 
@@ -109,6 +109,8 @@ class ReadBundle:
     valid_until: int | None
     shown_fields: tuple[str, ...]
     hidden_fields: tuple[str, ...]
+    fields: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    """Every shown field: path → value (what the hash is computed over)."""
 
     @property
     def type_label(self) -> str:
@@ -116,12 +118,7 @@ class ReadBundle:
 
     def value(self, path: str) -> Any:
         """The shown value at ``path`` (a field path of :attr:`shown_fields`), or ``None`` when it is not shown."""
-        if path not in self.shown_fields:
-            return None
-        node: Any = self.document
-        for token in split_pointer(path):
-            node = node[token]
-        return node
+        return self.fields.get(path)
 
     @property
     def level(self) -> int | None:
@@ -143,9 +140,8 @@ class ReadBundle:
 
     def claims(self) -> list[ShownClaim]:
         """The type's main claims that are shown, in the policy's order."""
-        return [
-            ShownClaim(c.label, c.path, self.value(c.path)) for c in self.policy.claims if c.path in self.shown_fields
-        ]
+        fields = self.fields
+        return [ShownClaim(c.label, c.path, fields[c.path]) for c in self.policy.claims if c.path in fields]
 
 
 def read_bundle(bundle: Mapping[str, Any] | str | bytes, *, disclosure: bool = True) -> ReadBundle:
@@ -211,7 +207,8 @@ def parse_json(data: str | bytes) -> dict[str, Any]:
         ) from None
     if not isinstance(parsed, dict):
         raise BundleReadError("MALFORMED", "A credential bundle is a JSON object; this file holds something else.")
-    _check_tree(parsed, 1, _ESCAPED_SURROGATE.search(text) is not None or not text.isascii())
+    if _ESCAPED_SURROGATE.search(text) is not None or not text.isascii():  # only then can a string hold a surrogate
+        _check_tree(parsed, 1, True)
     return parsed
 
 
@@ -350,7 +347,7 @@ def read_document(document: dict[str, Any]) -> ReadBundle:
             "MALFORMED", "/credentialSubject must be an object of named fields.", ["/credentialSubject"]
         )
     try:
-        shown = tuple(sorted(flatten(document)))
+        fields = flatten(document)
     except InvalidFieldError as exc:  # an empty object: it holds no field to hash
         raise BundleReadError("MALFORMED", exc.detail) from None
     hidden = tuple(sorted(set(proof.field_hashes) - set(proof.salts)))
@@ -367,8 +364,9 @@ def read_document(document: dict[str, Any]) -> ReadBundle:
         issuer_name=issuer_name,
         valid_from=valid_from,
         valid_until=valid_until,
-        shown_fields=shown,
+        shown_fields=tuple(sorted(fields)),
         hidden_fields=hidden,
+        fields=fields,
     )
 
 

@@ -949,7 +949,7 @@ MEMBER_VALUES: list[Any] = [
 ]
 
 
-@settings(max_examples=60, **SETTINGS)
+@settings(max_examples=100, **SETTINGS)  # the count per example depends on the object drawn: enough for the floor
 @given(data=st.data())
 def test_drop_or_add_members(data: st.DataObject) -> None:
     """Drop each member of any object (with or without its salts and hashes), and add members (a name credreg uses

@@ -138,7 +138,7 @@ class VerificationService:
             )
         checks.append(_disclosure_check(parsed))
         try:
-            integrity = verify_integrity(parsed.document)
+            integrity = verify_integrity(parsed.document, proof=parsed.proof, fields=parsed.fields)
         except ValidationFailedError as exc:  # a value that cannot be hashed
             integrity = IntegrityResult((IntegrityCheck("format", "failed", exc.detail),))
         format_failure = next((c for c in integrity.checks if c.name == "format" and not c.passed), None)
