@@ -57,7 +57,7 @@ from node.errors import (
 from node.faults import AFTER_ACCEPT, crash_point
 from node.runtime import Node
 from node.services.issuance_rules import IssuerScope, read_scope
-from node.store import ApiKeyRole, Credential, CredentialStatus, Issuer, IssuerStatus, NewCredential, Principal, Store
+from node.store import AnchoringState, ApiKeyRole, Credential, Issuer, IssuerStatus, NewCredential, Principal, Store
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class CredentialView:
     """What an issuer may see of one of its credentials; ``bundle`` only once anchored."""
 
     id: str
-    status: CredentialStatus
+    status: AnchoringState
     type_name: str
     type_version: str
     credential_hash: str
@@ -366,7 +366,7 @@ class IssuanceService:
         """One of the issuer's credentials; another issuer's is reported as not found. Anchored: with its bundle."""
         issuer = issuer_of(self._store, principal)
         credential = self._store.get_credential(credential_id, issuer.id)
-        if credential.status is not CredentialStatus.ANCHORED:
+        if credential.status is not AnchoringState.ANCHORED:
             return _view(credential)
         anchor = self._anchor_of(credential)
         document = json.loads(credential.document)
@@ -387,7 +387,7 @@ class IssuanceService:
         self,
         principal: Principal,
         *,
-        status: CredentialStatus | None = None,
+        status: AnchoringState | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> CredentialPage:

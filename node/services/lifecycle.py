@@ -22,7 +22,7 @@ from node.errors import CredentialNotAnchoredError, ForbiddenError, NotFoundErro
 from node.runtime import Node
 from node.services.governance import ChainAct, GovernanceService, Via, status_word
 from node.services.reasons import REASON_CODES, ReasonCode
-from node.store.records import ApiKeyRole, Batch, BatchStatus, Credential, CredentialStatus, IssuerStatus, Principal
+from node.store.records import AnchoringState, ApiKeyRole, Batch, BatchStatus, Credential, IssuerStatus, Principal
 
 
 def reason_table() -> str:
@@ -233,7 +233,7 @@ class LifecycleService:
             raise ValidationFailedError(f"{field}: only supersede takes a replacement; leave it out")
 
     def _anchored(self, credential: Credential, which: str = "") -> Batch:
-        if credential.status is not CredentialStatus.ANCHORED or credential.batch_id is None:
+        if credential.status is not AnchoringState.ANCHORED or credential.batch_id is None:
             raise CredentialNotAnchoredError(
                 f"{which}credential {credential.id} is {credential.status.value}, not anchored yet: wait until "
                 f"GET /v1/credentials/{credential.id} shows status 'anchored', then retry."

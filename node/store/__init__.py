@@ -7,13 +7,13 @@ from node.store._issuers import API_KEY_PREFIX, hash_api_key
 from node.store.engine import make_engine
 from node.store.migrate import alembic_config
 from node.store.records import (
+    AnchoringState,
     ApiKeyInfo,
     ApiKeyRole,
     Batch,
     BatchStatus,
     ClaimedBatch,
     Credential,
-    CredentialStatus,
     Event,
     EventPage,
     IndexerCursor,
@@ -28,13 +28,13 @@ from node.store.store import Store
 
 __all__ = [
     "API_KEY_PREFIX",
+    "AnchoringState",
     "ApiKeyInfo",
     "ApiKeyRole",
     "Batch",
     "BatchStatus",
     "ClaimedBatch",
     "Credential",
-    "CredentialStatus",
     "Event",
     "EventPage",
     "IndexerCursor",

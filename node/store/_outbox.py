@@ -19,11 +19,11 @@ from node.store._base import IN_CHUNK, StoreBase
 from node.store.coltypes import utcnow
 from node.store.models import BatchRow, CredentialDocumentRow, CredentialRow, IssuerRow
 from node.store.records import (
+    AnchoringState,
     Batch,
     BatchStatus,
     ClaimedBatch,
     Credential,
-    CredentialStatus,
     NewCredential,
     PendingGroup,
 )
@@ -47,7 +47,7 @@ def _credential(row: CredentialRow, document: str, trees: Mapping[int, bytes]) -
         type_version=row.type_version,
         credential_hash=row.credential_hash,
         document=document,
-        status=CredentialStatus(row.status),
+        status=AnchoringState(row.status),
         batch_id=row.batch_id,
         merkle_proof=_proof(row, trees),
         failure_reason=row.failure_reason,
@@ -150,7 +150,7 @@ class OutboxRepository(StoreBase):
                         "type_name": item.type_name,
                         "type_version": item.type_version,
                         "credential_hash": item.credential_hash,
-                        "status": CredentialStatus.PENDING.value,
+                        "status": AnchoringState.PENDING.value,
                         "client_ref": item.client_ref,
                         "created_at": now,
                     }
@@ -181,7 +181,7 @@ class OutboxRepository(StoreBase):
         self,
         issuer_id: int | None = None,
         *,
-        status: CredentialStatus | str | None = None,
+        status: AnchoringState | str | None = None,
         batch_id: int | None = None,
         credential_hash: str | None = None,
         limit: int = 100,
@@ -192,7 +192,7 @@ class OutboxRepository(StoreBase):
         if issuer_id is not None:
             conditions.append(CredentialRow.issuer_id == issuer_id)
         if status is not None:
-            conditions.append(CredentialRow.status == CredentialStatus(status).value)
+            conditions.append(CredentialRow.status == AnchoringState(status).value)
         if batch_id is not None:
             conditions.append(CredentialRow.batch_id == batch_id)
         if credential_hash is not None:
@@ -213,7 +213,7 @@ class OutboxRepository(StoreBase):
     def pending_issuers(self) -> list[int]:
         """Issuers with at least one pending credential (one index probe per issuer, however many are pending)."""
         pending = exists().where(
-            CredentialRow.issuer_id == IssuerRow.id, CredentialRow.status == CredentialStatus.PENDING.value
+            CredentialRow.issuer_id == IssuerRow.id, CredentialRow.status == AnchoringState.PENDING.value
         )
         query = select(IssuerRow.id).where(pending).order_by(IssuerRow.id)
         with self._read() as session:
@@ -228,7 +228,7 @@ class OutboxRepository(StoreBase):
                 func.count(),
                 func.min(CredentialRow.created_at),
             )
-            .where(CredentialRow.issuer_id == issuer_id, CredentialRow.status == CredentialStatus.PENDING.value)
+            .where(CredentialRow.issuer_id == issuer_id, CredentialRow.status == AnchoringState.PENDING.value)
             .group_by(CredentialRow.type_name, CredentialRow.type_version)
             .order_by(CredentialRow.type_name, CredentialRow.type_version)
         )
@@ -244,21 +244,21 @@ class OutboxRepository(StoreBase):
             return (
                 session.scalar(
                     select(func.count()).where(
-                        CredentialRow.issuer_id == issuer_id, CredentialRow.status == CredentialStatus.PENDING.value
+                        CredentialRow.issuer_id == issuer_id, CredentialRow.status == AnchoringState.PENDING.value
                     )
                 )
                 or 0
             )
 
-    def credential_counts(self, issuer_id: int | None = None) -> dict[CredentialStatus, int]:
+    def credential_counts(self, issuer_id: int | None = None) -> dict[AnchoringState, int]:
         """How many credentials are in each status (every status present, zero when none)."""
         query = select(CredentialRow.status, func.count()).group_by(CredentialRow.status)
         if issuer_id is not None:
             query = query.where(CredentialRow.issuer_id == issuer_id)
-        counts = dict.fromkeys(CredentialStatus, 0)
+        counts = dict.fromkeys(AnchoringState, 0)
         with self._read() as session:
             for status, count in session.execute(query):
-                counts[CredentialStatus(status)] = count
+                counts[AnchoringState(status)] = count
         return counts
 
     # ---- batches -------------------------------------------------------------------------------------------
@@ -296,7 +296,7 @@ class OutboxRepository(StoreBase):
             session.flush()
             conditions = [
                 CredentialRow.issuer_id == issuer_id,
-                CredentialRow.status == CredentialStatus.PENDING.value,
+                CredentialRow.status == AnchoringState.PENDING.value,
             ]
             if type_name is not None:
                 conditions.append(CredentialRow.type_name == type_name)
@@ -311,8 +311,8 @@ class OutboxRepository(StoreBase):
             )
             session.execute(
                 update(CredentialRow)
-                .where(CredentialRow.id.in_(oldest), CredentialRow.status == CredentialStatus.PENDING.value)
-                .values(status=CredentialStatus.BATCHED.value, batch_id=batch.id)
+                .where(CredentialRow.id.in_(oldest), CredentialRow.status == AnchoringState.PENDING.value)
+                .values(status=AnchoringState.BATCHED.value, batch_id=batch.id)
                 .execution_options(synchronize_session=False)
             )
             hashes = self._member_hashes(session, batch.id)
@@ -445,7 +445,7 @@ class OutboxRepository(StoreBase):
             batch.tx_hash, batch.block_number, batch.block_hash = tx_hash, block_number, block_hash
             batch.confirmed_at = now
             batch.last_error = None
-            self._move_credentials(session, batch_id, CredentialStatus.ANCHORED, anchored_at=now)
+            self._move_credentials(session, batch_id, AnchoringState.ANCHORED, anchored_at=now)
             return _batch(batch)
 
     def mark_failed(self, batch_id: int, reason: str) -> Batch:
@@ -454,7 +454,7 @@ class OutboxRepository(StoreBase):
             batch = self._transition(session, batch_id, _FAILABLE, "fail")
             batch.status = BatchStatus.FAILED.value
             batch.last_error = reason
-            self._move_credentials(session, batch_id, CredentialStatus.FAILED, failure_reason=reason)
+            self._move_credentials(session, batch_id, AnchoringState.FAILED, failure_reason=reason)
             return _batch(batch)
 
     def reset_for_reanchor(self, batch_id: int) -> Batch:
@@ -466,7 +466,7 @@ class OutboxRepository(StoreBase):
             batch.nonce = batch.raw_tx = batch.tx_hash = None
             batch.block_number = batch.block_hash = None
             batch.sent_at = batch.confirmed_at = None
-            self._move_credentials(session, batch_id, CredentialStatus.BATCHED)
+            self._move_credentials(session, batch_id, AnchoringState.BATCHED)
             return _batch(batch)
 
     # ---- helpers -------------------------------------------------------------------------------------------
@@ -497,7 +497,7 @@ class OutboxRepository(StoreBase):
     def _move_credentials(
         session: Session,
         batch_id: int,
-        status: CredentialStatus,
+        status: AnchoringState,
         *,
         anchored_at: datetime | None = None,
         failure_reason: str | None = None,

@@ -21,7 +21,10 @@ class ApiKeyRole(StrEnum):
     GOVERNOR = "governor"
 
 
-class CredentialStatus(StrEnum):
+class AnchoringState(StrEnum):
+    """Where a credential stands on its way onto the chain, as this node's outbox records it (not its status on chain:
+    that is ``node.chain.values.CredentialStatus``)."""
+
     PENDING = "pending"
     BATCHED = "batched"
     ANCHORED = "anchored"
@@ -95,7 +98,7 @@ class Credential:
     credential_hash: str
     document: str
     """The full salted document as stored (JSON text); parse it with ``json.loads``."""
-    status: CredentialStatus
+    status: AnchoringState
     batch_id: int | None
     merkle_proof: tuple[str, ...] | None
     """Siblings from the credential's leaf up to its batch's root, read from the batch's stored tree (``None``

@@ -19,7 +19,7 @@ from node.credentials.items import column_of
 from node.errors import ConflictError
 from node.readmodel.chainview import RpcChainView
 from node.runtime import Node
-from node.store import ApiKeyRole, CredentialStatus, IssuerStatus
+from node.store import AnchoringState, ApiKeyRole, IssuerStatus
 from tests.api.conftest import ADMIN_KEY, IssuerKey, fake_anchor
 from tests.api.refusals import CASES, LEARNER_NAME, Case, subject_of
 
@@ -43,7 +43,7 @@ def one(n: int = 0, **extra: Any) -> dict[str, Any]:
 
 
 def pending_count(node: Node, issuer: IssuerKey) -> int:
-    return node.store.credential_counts(issuer.issuer_id)[CredentialStatus.PENDING]
+    return node.store.credential_counts(issuer.issuer_id)[AnchoringState.PENDING]
 
 
 # --- issuing one ------------------------------------------------------------------------------------------------
@@ -61,7 +61,7 @@ def test_one_credential_is_in_the_outbox_when_the_202_arrives(
     assert body["status"] == "pending"
     assert response.headers["Location"] == f"/v1/credentials/{body['id']}"
     stored = api_node.store.get_credential(body["id"], issuer.issuer_id)  # written before the reply
-    assert stored.status is CredentialStatus.PENDING
+    assert stored.status is AnchoringState.PENDING
     assert stored.credential_hash == body["credentialHash"]
     document = json.loads(stored.document)
     assert document["issuer"] == {"id": issuer.metadata_uri, "name": issuer.name}

@@ -24,7 +24,7 @@ from node.cli import app
 from node.credentials import loads_bundle, verify_integrity
 from node.main import create_app
 from node.runtime import Node
-from node.store import CredentialStatus, IssuerStatus
+from node.store import AnchoringState, IssuerStatus
 from tests.api.conftest import IssuerKey, add_issuer, chain_act, fake_anchor, open_test_node
 
 FQ = "formal-qualification"
@@ -146,7 +146,7 @@ def test_issue_a_csv_file_without_waiting(served: Served, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "accepted 3 credentials" in result.stdout
     assert "--wait" in result.stdout
-    assert served.node.store.credential_counts(issuer.issuer_id)[CredentialStatus.PENDING] == 3
+    assert served.node.store.credential_counts(issuer.issuer_id)[AnchoringState.PENDING] == 3
 
 
 def test_a_bad_row_stops_the_command_before_anything_is_sent(served: Served, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from node.credentials.document import build_document
 from node.credentials.merkle import verify
 from node.credentials.types import get_type
 from node.runtime import Node
-from node.store import BatchStatus, CredentialStatus, NewCredential, Store
+from node.store import AnchoringState, BatchStatus, NewCredential, Store
 from tests.samples import VALID
 
 ANCHORED_TOPIC = "0x" + keccak(text="CredentialAnchored(bytes32)").hex()
@@ -70,7 +70,7 @@ def wait_for(predicate: Any, timeout_s: float, what: str, interval_s: float = 0.
 
 def all_anchored(store: Store) -> bool:
     counts = store.credential_counts()
-    return counts[CredentialStatus.PENDING] == counts[CredentialStatus.BATCHED] == counts[CredentialStatus.FAILED] == 0
+    return counts[AnchoringState.PENDING] == counts[AnchoringState.BATCHED] == counts[AnchoringState.FAILED] == 0
 
 
 def anchor_logs(w3: Web3, registry: str, from_block: int = 0) -> list[dict[str, Any]]:
@@ -95,7 +95,7 @@ def assert_exactly_once(node: Node, expected_ids: Iterable[str] | None = None) -
     if expected_ids is not None:
         missing = set(expected_ids) - {c.id for c in credentials}
         assert not missing, f"{len(missing)} accepted credentials are not in the store"
-    not_anchored = [c for c in credentials if c.status is not CredentialStatus.ANCHORED]
+    not_anchored = [c for c in credentials if c.status is not AnchoringState.ANCHORED]
     assert not not_anchored, f"{len(not_anchored)} credentials not anchored, e.g. {not_anchored[0]}"
     batches = {b.id: b for b in store.batches_with_status()}
     unfinished = [b for b in batches.values() if b.status is not BatchStatus.CONFIRMED]

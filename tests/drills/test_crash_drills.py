@@ -22,7 +22,7 @@ from node.config import PROJECT_ROOT, Settings
 from node.faults import CRASH_ENV
 from node.runtime import Node
 from node.services.bootstrap import ensure_demo_issuer
-from node.store import BatchStatus, CredentialStatus
+from node.store import AnchoringState, BatchStatus
 from tests.drills.chaincheck import assert_exactly_once, assert_no_nonce_gap
 
 pytestmark = pytest.mark.anvil
@@ -66,7 +66,7 @@ def drill(anvil: Devnet, settings: Settings, tmp_path: Path) -> Drill:
 
 def _no_batches(node: Node) -> bool:
     counts = node.store.credential_counts()
-    return not node.store.batches_with_status() and counts[CredentialStatus.PENDING] == 2 * CHUNK
+    return not node.store.batches_with_status() and counts[AnchoringState.PENDING] == 2 * CHUNK
 
 
 def _one_building(node: Node) -> bool:

@@ -16,7 +16,7 @@ from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet
 from node.config import DEVNET_CHAIN_ID, Settings
 from node.runtime import Node
 from node.services.bootstrap import ensure_demo_issuer
-from node.store import CredentialStatus
+from node.store import AnchoringState
 from node.workers.batcher import Batcher
 from tests.conftest import NODE_MODULES, start_devnet
 from tests.drills.chaincheck import assert_exactly_once, assert_no_nonce_gap, new_credentials, wait_for
@@ -74,7 +74,7 @@ def test_a_30s_rpc_outage_loses_and_fails_nothing(tmp_path: Path, settings: Sett
 
         assert not errors, errors
         assert len(accepted) > accepted_before_outage + 80, "the outbox kept accepting during the outage"
-        assert counts[CredentialStatus.FAILED] == 0 and during.batches_failed == 0
+        assert counts[AnchoringState.FAILED] == 0 and during.batches_failed == 0
         assert during.running and during.last_error is not None
         assert "unreachable" in during.last_error or "failed for" in during.last_error, during.last_error
         wait_for(batcher.idle, 90, "everything anchored after the outage")

@@ -33,7 +33,7 @@ from node.errors import (
 from node.readmodel.chainview import BlockRef, RpcChainView
 from node.runtime import Node
 from node.services.issuance import IssuanceService, check_items
-from node.store import ApiKeyRole, CredentialStatus, IssuerStatus, Principal
+from node.store import AnchoringState, ApiKeyRole, IssuerStatus, Principal
 from tests.api.conftest import add_issuer, chain_act, fake_anchor, open_test_node
 from tests.api.refusals import CASES, LEARNER_NAME, Case
 from tests.samples import VALID
@@ -145,7 +145,7 @@ def test_submit_builds_sealed_documents_for_the_issuer_and_writes_them_all(
     accepted = service.submit(principal, [item(0), item(1, valid_until=until, client_ref="ref-1")])
     assert [a.client_ref for a in accepted] == [None, "ref-1"]
     first, second = (node.store.get_credential(a.id, issuer.id) for a in accepted)
-    assert (first.type_name, first.type_version, first.status) == (FQ, "1", CredentialStatus.PENDING)
+    assert (first.type_name, first.type_version, first.status) == (FQ, "1", AnchoringState.PENDING)
     document = json.loads(second.document)
     assert document["issuer"] == {"id": issuer.metadata_uri, "name": issuer.name}
     assert document["validUntil"] == "2036-11-20T10:30:00Z"
@@ -214,7 +214,7 @@ def test_submit_one_returns_the_credential_first_issued_under_a_client_ref(
     fake_anchor(node.store, principal.issuer_id or 0)
     again = service.submit_one(principal, item(5, client_ref="same"))  # other content: the first one wins
     assert (again.id, again.credential_hash) == (first.id, first.credential_hash)
-    assert again.status is CredentialStatus.ANCHORED
+    assert again.status is AnchoringState.ANCHORED
     assert again.bundle is not None and verify_integrity(again.bundle).ok
 
 
@@ -225,7 +225,7 @@ def test_a_failed_credential_keeps_its_reason_and_is_listed_as_failed(node: Node
     assert batch is not None
     node.store.mark_failed(batch.batch_id, "stopped")
     assert service.get(principal, accepted[0].id).failure_reason == "stopped"
-    view = service.list_credentials(principal, status=CredentialStatus.FAILED)
+    view = service.list_credentials(principal, status=AnchoringState.FAILED)
     assert [v.id for v in view.items] == [accepted[0].id]
     assert view.total == 1
 

@@ -8,7 +8,7 @@ import pytest
 from node.credentials.keccak import to_hex
 from node.credentials.merkle import MerkleTree, verify
 from node.errors import BatchStateError, ConflictError, NotFoundError, ValidationFailedError
-from node.store import BatchStatus, ClaimedBatch, CredentialStatus, Store
+from node.store import AnchoringState, BatchStatus, ClaimedBatch, Store
 from tests.store.conftest import ISSUER, OTHER_ISSUER, SIGNER, new_credential, sqlite_url
 
 TX = "0x" + "34" * 32
@@ -30,7 +30,7 @@ def _ids(store: Store, batch_id: int) -> set[str]:
     return {c.id for c in store.list_credentials(batch_id=batch_id, limit=10_000)}
 
 
-def _statuses(store: Store, batch_id: int) -> set[CredentialStatus]:
+def _statuses(store: Store, batch_id: int) -> set[AnchoringState]:
     return {c.status for c in store.list_credentials(batch_id=batch_id, limit=10_000)}
 
 
@@ -48,7 +48,7 @@ def test_claim_takes_oldest_pending_of_that_issuer_only(store: Store) -> None:
     batch = store.get_batch(batch_id)
     assert batch.status is BatchStatus.BUILDING
     assert batch.leaf_count == 2
-    assert _statuses(store, batch_id) == {CredentialStatus.BATCHED}
+    assert _statuses(store, batch_id) == {AnchoringState.BATCHED}
     assert store.pending_count(ISSUER) == 2
     assert store.pending_count(OTHER_ISSUER) == 1
 
@@ -181,7 +181,7 @@ def test_state_machine_to_anchored(store: Store) -> None:
     assert (confirmed.block_number, confirmed.block_hash) == (10, BLOCK_HASH)
     assert confirmed.last_error is None
     credentials = store.list_credentials(batch_id=batch_id)
-    assert {c.status for c in credentials} == {CredentialStatus.ANCHORED}
+    assert {c.status for c in credentials} == {AnchoringState.ANCHORED}
     assert all(c.anchored_at == confirmed.confirmed_at for c in credentials)
     assert store.confirmed_batches_since(10) == [confirmed]
     assert store.confirmed_batches_since(11) == []
@@ -200,13 +200,13 @@ def test_reset_for_reanchor_after_reorg(store: Store) -> None:
     assert reset.status is BatchStatus.BUILT
     assert (reset.nonce, reset.raw_tx, reset.tx_hash, reset.block_number, reset.confirmed_at) == (None,) * 5
     assert reset.root == store.get_batch(batch_id).root is not None
-    assert _statuses(store, batch_id) == {CredentialStatus.BATCHED}
+    assert _statuses(store, batch_id) == {AnchoringState.BATCHED}
     assert all(c.anchored_at is None and c.merkle_proof for c in store.list_credentials(batch_id=batch_id))
     assert store.batches_with_status(BatchStatus.BUILT, "signed") == [reset]
     # anchored again with a fresh nonce
     store.mark_signed(batch_id, SIGNER, 6, "0xf86b02", "0x" + "99" * 32)
     assert store.mark_confirmed(batch_id, "0x" + "99" * 32, 12, BLOCK_HASH).status is BatchStatus.CONFIRMED
-    assert _statuses(store, batch_id) == {CredentialStatus.ANCHORED}
+    assert _statuses(store, batch_id) == {AnchoringState.ANCHORED}
     with pytest.raises(BatchStateError):
         store.reset_for_reanchor(_built_batch(store, first=100))  # a batch never signed has nothing to reset
 
@@ -218,13 +218,13 @@ def test_mark_failed_moves_credentials_to_failed(store: Store) -> None:
     assert failed.status is BatchStatus.FAILED
     credentials = store.list_credentials(batch_id=batch_id)
     assert {(c.status, c.failure_reason) for c in credentials} == {
-        (CredentialStatus.FAILED, "issuer not accredited for this type")
+        (AnchoringState.FAILED, "issuer not accredited for this type")
     }
-    assert store.credential_counts(ISSUER)[CredentialStatus.FAILED] == 3
+    assert store.credential_counts(ISSUER)[AnchoringState.FAILED] == 3
     # a failed batch may be retried
     store.reset_for_reanchor(batch_id)
     assert {(c.status, c.failure_reason) for c in store.list_credentials(batch_id=batch_id)} == {
-        (CredentialStatus.BATCHED, None)
+        (AnchoringState.BATCHED, None)
     }
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from node.errors import NotFoundError
-from node.store import CredentialStatus, NewCredential, Store
+from node.store import AnchoringState, NewCredential, Store
 from tests.store.conftest import ISSUER, OTHER_ISSUER, new_credential
 
 BULK = 10_000
@@ -22,7 +22,7 @@ def test_bulk_insert_of_ten_thousand_in_one_call(store: Store, capsys: pytest.Ca
         print(f"\nadd_credentials: {BULK} credentials in {elapsed:.3f} s")
     assert len(ids) == len(set(ids)) == BULK
     assert elapsed < 2.0
-    assert store.credential_counts(ISSUER)[CredentialStatus.PENDING] == BULK
+    assert store.credential_counts(ISSUER)[AnchoringState.PENDING] == BULK
     first = store.get_credential(ids[0])
     assert first.credential_hash == items[0].credential_hash
     assert json.loads(first.document) == items[0].document
@@ -88,10 +88,10 @@ def test_pending_bookkeeping(store: Store) -> None:
     assert all(0 <= g.oldest_age_s < 60 for g in store.pending_groups(ISSUER))
     counts = store.credential_counts()
     assert counts == {
-        CredentialStatus.PENDING: 5,
-        CredentialStatus.BATCHED: 0,
-        CredentialStatus.ANCHORED: 0,
-        CredentialStatus.FAILED: 0,
+        AnchoringState.PENDING: 5,
+        AnchoringState.BATCHED: 0,
+        AnchoringState.ANCHORED: 0,
+        AnchoringState.FAILED: 0,
     }
 
 
@@ -100,7 +100,7 @@ def test_list_filters_by_hash_and_status(store: Store) -> None:
     found = store.list_credentials(credential_hash=new_credential(1).credential_hash)
     assert [c.id for c in found] == [ids[1]]
     assert len(store.list_credentials(ISSUER, status="pending", limit=2)) == 2
-    assert store.list_credentials(ISSUER, status=CredentialStatus.ANCHORED) == []
+    assert store.list_credentials(ISSUER, status=AnchoringState.ANCHORED) == []
 
 
 def test_results_are_detached_immutable_values(store: Store) -> None:
@@ -109,7 +109,7 @@ def test_results_are_detached_immutable_values(store: Store) -> None:
     [cid] = store.add_credentials(ISSUER, [new_credential(1)])
     credential = store.get_credential(cid)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        credential.status = CredentialStatus.ANCHORED  # type: ignore[misc]
+        credential.status = AnchoringState.ANCHORED  # type: ignore[misc]
     store.close()  # values stay readable with no session or connection behind them
     assert credential.created_at.tzinfo is not None
     assert credential.merkle_proof is None

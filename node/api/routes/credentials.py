@@ -24,7 +24,7 @@ from node.credentials.csvfile import LIST_SEPARATOR, MAX_CSV_BYTES, parse_csv
 from node.credentials.introspect import TypeInfo
 from node.credentials.items import MAX_BULK, IssueItem, ItemProblem, date_time_problem, parse_date_time
 from node.services.issuance import CLIENT_REF_MAX, AnchorView, CredentialView
-from node.store import CredentialStatus
+from node.store import AnchoringState
 
 router = APIRouter(prefix="/v1", tags=["credentials"], route_class=StrictJsonRoute)
 
@@ -556,7 +556,7 @@ def list_credentials(
 ) -> CredentialPageOut:
     """Oldest first; page with `limit` and `offset` (`nextOffset` says where the next page starts)."""
     page = service.list_credentials(
-        principal, status=CredentialStatus(status) if status else None, limit=limit, offset=offset
+        principal, status=AnchoringState(status) if status else None, limit=limit, offset=offset
     )
     following = page.offset + len(page.items)
     return CredentialPageOut(

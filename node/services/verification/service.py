@@ -46,7 +46,7 @@ from node.services.verification.verdict import (
     _skipped,
 )
 from node.store import Store
-from node.store.records import CredentialStatus as OutboxStatus
+from node.store.records import AnchoringState
 
 # --- the service ------------------------------------------------------------------------------------------------
 
@@ -272,7 +272,7 @@ class StatusService:
         anchored = [
             r
             for r in rows
-            if r.status is OutboxStatus.ANCHORED and r.batch_id is not None and r.merkle_proof is not None
+            if r.status is AnchoringState.ANCHORED and r.batch_id is not None and r.merkle_proof is not None
         ]
         if not anchored:
             raise CredentialNotAnchoredError(

@@ -22,7 +22,7 @@ from node.main import create_app
 from node.runtime import Node
 from node.services.bootstrap import DemoIssuer
 from node.services.issuance import IssuanceService, IssueItem
-from node.store import Batch, BatchStatus, CredentialStatus, NewCredential
+from node.store import AnchoringState, Batch, BatchStatus, NewCredential
 from node.workers.batcher import Batcher, BatcherStats, record_tree, retry_failed
 from node.workers.batcher.process import BatcherProcess
 from tests.drills.chaincheck import (
@@ -257,8 +257,8 @@ def test_refusals_fail_the_batch_with_a_sentence_and_do_not_block_others(devnode
     for batch in failed:
         assert f"python -m node.workers.batcher --retry-failed {batch.id}" in str(batch.last_error)
     for credential in store.list_credentials(issuer_id=99):
-        assert credential.status is CredentialStatus.FAILED and credential.failure_reason == reasons[99]
-    assert all(store.get_credential(i).status is CredentialStatus.ANCHORED for i in good)
+        assert credential.status is AnchoringState.FAILED and credential.failure_reason == reasons[99]
+    assert all(store.get_credential(i).status is AnchoringState.ANCHORED for i in good)
 
     batcher.stop()
     with pytest.raises(BatchStateError, match="not failed"):
