@@ -46,36 +46,35 @@ In flight
 from __future__ import annotations
 
 import heapq
-import http.client
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress, HexStr
 from eth_utils.address import to_checksum_address
 from web3 import Web3
 from web3.contract.contract import ContractFunction
-from web3.exceptions import (
-    ProviderConnectionError,
-    RequestTimedOut,
-    TooManyRequests,
-    TransactionNotFound,
-    Web3RPCError,
-)
-from web3.types import Nonce, TxParams, TxReceipt, Wei
+from web3.exceptions import TransactionNotFound, Web3RPCError
+from web3.types import TxParams, TxReceipt
 
-from node.chain.client import REVERT_ERRORS, decode_revert, is_revert
+from node.chain.client import REVERT_ERRORS
+from node.chain.txfaults import ALREADY_KNOWN, NONCE_USED, revert_error, rpc_message, with_retries
+from node.chain.txtypes import (
+    Call,
+    MemoryNonceStore,
+    NonceStore,
+    ResyncReport,
+    RetryPolicy,
+    SignedTx,
+    TxLookup,
+    TxState,
+)
 from node.errors import (
     ChainUnavailableError,
-    ContractRevertError,
     NonceConsumedError,
     TransactionError,
     TransactionRejectedError,
@@ -83,194 +82,28 @@ from node.errors import (
     TransactionTimeoutError,
 )
 
+__all__ = [
+    "TRANSACT_ATTEMPTS",
+    "TRANSFER_GAS",
+    "Call",
+    "MemoryNonceStore",
+    "NonceStore",
+    "ResyncReport",
+    "RetryPolicy",
+    "SignedTx",
+    "TxLookup",
+    "TxManager",
+    "TxState",
+]
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 TRANSFER_GAS = 21_000
 
-_TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    requests.ConnectionError,  # refused, reset, DNS
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.HTTPError,  # only 429 and 5xx, see _is_transient
-    http.client.HTTPException,
-    ConnectionError,
-    TimeoutError,
-    ProviderConnectionError,
-    TooManyRequests,
-    RequestTimedOut,
-)
-
-# substrings of node error messages (geth, Besu, Nethermind, anvil, erigon), compared lower-case
-_ALREADY_KNOWN = ("already known", "already imported", "known transaction", "alreadyknown", "already exists")
-_NONCE_USED = ("nonce too low", "nonce has already been used", "oldnonce", "replacement transaction underpriced",
-               "replacement underpriced", "replacement fee too low")  # fmt: skip
-
-
-# --- values -------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Call:
-    """One contract call to send: target, calldata, value; ``gas`` skips estimation; ``abi`` decodes reverts."""
-
-    to: str
-    data: str
-    value: int = 0
-    gas: int | None = None
-    abi: list[dict[str, Any]] | None = field(default=None, compare=False, repr=False)
-
-    @classmethod
-    def of(cls, fn: ContractFunction, *, value: int = 0, gas: int | None = None) -> Call:
-        """A bound contract function (``contract.functions.f(args)``) as a Call; encodes locally, no RPC."""
-        if fn.address is None:
-            raise TransactionError(f"{fn!r} is not bound to a contract address: bind the contract to its address.")
-        # every field given, so build_transaction only encodes (no fee, gas or chain-id lookups)
-        placeholders: TxParams = {
-            "gas": 1,
-            "maxFeePerGas": Wei(1),
-            "maxPriorityFeePerGas": Wei(1),
-            "chainId": 1,
-            "value": Wei(value),
-            "nonce": Nonce(0),
-        }
-        tx = fn.build_transaction(placeholders)
-        abi = [dict(entry) for entry in fn.contract_abi]
-        return cls(to=str(tx["to"]), data=str(tx["data"]), value=value, gas=gas, abi=abi)
-
-
-@dataclass(frozen=True)
-class SignedTx:
-    """A signed transaction, ready to persist and (re)send as is. Every field is JSON-safe."""
-
-    sender: str
-    nonce: int
-    tx_hash: str
-    raw_tx: str
-    gas: int
-    chain_id: int
-    to: str
-    data: str
-    value: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "sender": self.sender,
-            "nonce": self.nonce,
-            "tx_hash": self.tx_hash,
-            "raw_tx": self.raw_tx,
-            "gas": self.gas,
-            "chain_id": self.chain_id,
-            "to": self.to,
-            "data": self.data,
-            "value": self.value,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SignedTx:
-        return cls(
-            sender=str(data["sender"]),
-            nonce=int(data["nonce"]),
-            tx_hash=str(data["tx_hash"]),
-            raw_tx=str(data["raw_tx"]),
-            gas=int(data["gas"]),
-            chain_id=int(data["chain_id"]),
-            to=str(data["to"]),
-            data=str(data["data"]),
-            value=int(data.get("value", 0)),
-        )
-
-
-class TxState(Enum):
-    MINED = "mined"
-    PENDING = "pending"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class TxLookup:
-    state: TxState
-    receipt: TxReceipt | None = None
-
-
-@dataclass(frozen=True)
-class ResyncReport:
-    """What :meth:`TxManager.resync` did: re-sent, found consumed/refused, gap-filled, and the next nonce."""
-
-    resent: tuple[SignedTx, ...]
-    consumed: tuple[SignedTx, ...]
-    rejected: tuple[SignedTx, ...]
-    filled: tuple[int, ...]
-    next_nonce: int
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Backoff for RPC faults: delays grow from ``initial_s`` by ``multiplier`` up to ``max_s``, with jitter."""
-
-    total_s: float = 60.0
-    initial_s: float = 0.1
-    max_s: float = 4.0
-    multiplier: float = 2.0
-
-
 TRANSACT_ATTEMPTS = 3
 """How often :meth:`TxManager.transact` prepares a call whose nonce another transaction took."""
-
-
-# --- nonce stores -------------------------------------------------------------------------------------------------
-
-
-class NonceStore(Protocol):
-    """Where a key's next nonce lives. ``node.store``'s ChainRepository implements the same three methods."""
-
-    def next_nonce(self, address: str, chain_pending_nonce: int) -> int:
-        """Reserve and return max(stored next nonce, ``chain_pending_nonce``); store it plus one."""
-        ...
-
-    def set_nonce(self, address: str, next_nonce: int) -> None:
-        """Force the next nonce (resync)."""
-        ...
-
-    def get_nonce(self, address: str) -> int | None:
-        """The next nonce the store would hand out, or None if it never handed one out."""
-        ...
-
-    def release_nonce(self, address: str, nonce: int) -> bool:
-        """Take back ``nonce`` if it is the last one handed out (next nonce == nonce + 1); True if it was."""
-        ...
-
-
-class MemoryNonceStore:
-    """The default NonceStore: a dict behind a lock (lost on restart; ``resync`` then starts from the chain)."""
-
-    def __init__(self) -> None:
-        self._next: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def next_nonce(self, address: str, chain_pending_nonce: int) -> int:
-        key = address.lower()
-        with self._lock:
-            reserved = max(self._next.get(key, 0), chain_pending_nonce)
-            self._next[key] = reserved + 1
-            return reserved
-
-    def set_nonce(self, address: str, next_nonce: int) -> None:
-        with self._lock:
-            self._next[address.lower()] = next_nonce
-
-    def get_nonce(self, address: str) -> int | None:
-        with self._lock:
-            return self._next.get(address.lower())
-
-    def release_nonce(self, address: str, nonce: int) -> bool:
-        key = address.lower()
-        with self._lock:
-            if self._next.get(key) != nonce + 1:
-                return False
-            self._next[key] = nonce
-            return True
 
 
 # --- the manager --------------------------------------------------------------------------------------------------
@@ -375,11 +208,11 @@ class TxManager:
         try:
             self._rpc("eth_sendRawTransaction", lambda: self.w3.eth.send_raw_transaction(HexStr(signed.raw_tx)))
         except Web3RPCError as exc:
-            message = _rpc_message(exc)
+            message = rpc_message(exc)
             lowered = message.lower()
-            if any(s in lowered for s in _ALREADY_KNOWN):
+            if any(s in lowered for s in ALREADY_KNOWN):
                 return
-            if any(s in lowered for s in _NONCE_USED):
+            if any(s in lowered for s in NONCE_USED):
                 if self.find_receipt(signed.tx_hash).state is not TxState.UNKNOWN:
                     return
                 raise self._consumed(signed) from exc
@@ -574,7 +407,7 @@ class TxManager:
         try:
             estimate = self._rpc("eth_estimateGas", lambda: self.w3.eth.estimate_gas(tx))
         except REVERT_ERRORS as exc:
-            raise _revert_error(exc, call.abi if call.abi is not None else self.abi, call.to) from exc
+            raise revert_error(exc, call.abi if call.abi is not None else self.abi, call.to) from exc
         return int(int(estimate) * self.gas_margin)
 
     def _current_fees(self) -> dict[str, int]:
@@ -640,12 +473,12 @@ class TxManager:
         try:
             self._rpc("eth_call", lambda: self.w3.eth.call(replay, block_identifier=block))
         except REVERT_ERRORS as exc:
-            decoded = _revert_error(exc, abi, signed.to)
+            decoded = revert_error(exc, abi, signed.to)
             return TransactionRevertedError(
                 f"{where} reverted: {decoded.detail}", decoded.error_name, decoded.error_args, signed.tx_hash, block
             )
         except Web3RPCError as exc:  # e.g. anvil's "EVM error OutOfGas": a failure without revert data
-            log.info("replay of %s failed without revert data: %s", signed.tx_hash, _rpc_message(exc))
+            log.info("replay of %s failed without revert data: %s", signed.tx_hash, rpc_message(exc))
         if int(receipt["gasUsed"]) >= signed.gas:
             hint = f"it ran out of gas ({signed.gas}): raise the gas margin and prepare the call again."
         else:
@@ -656,55 +489,8 @@ class TxManager:
 
     def _rpc(self, what: str, fn: Callable[[], T]) -> T:
         """Run one RPC; retry transient faults with backoff and jitter for up to ``retry.total_s``."""
-        policy = self.retry
-        deadline = time.monotonic() + policy.total_s
-        delay = policy.initial_s
-        while True:
-            try:
-                return fn()
-            except _TRANSIENT_ERRORS as exc:
-                if not _is_transient(exc):
-                    raise
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise ChainUnavailableError(
-                        f"{what} failed for {policy.total_s:g} s ({type(exc).__name__}): the JSON-RPC node is "
-                        "unreachable or failing. Check it is running and reachable; the work is kept and can be "
-                        "retried."
-                    ) from exc
-                log.warning("%s failed (%s); retrying in up to %.2f s", what, type(exc).__name__, delay)
-                time.sleep(min(remaining, delay * (0.5 + random.random() / 2)))
-                delay = min(delay * policy.multiplier, policy.max_s)
+        return with_retries(self.retry, what, fn)
 
 
 def _noop(address: str) -> dict[str, Any]:
     return {"to": to_checksum_address(address), "data": "0x", "value": 0}
-
-
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, requests.HTTPError):
-        status = exc.response.status_code if exc.response is not None else 0
-        return status == 429 or status >= 500
-    return True
-
-
-def _rpc_message(exc: Web3RPCError) -> str:
-    response = getattr(exc, "rpc_response", None)
-    if isinstance(response, dict):
-        error = response.get("error")
-        if isinstance(error, dict) and "message" in error:
-            return str(error["message"])
-    return str(exc)
-
-
-def _revert_error(exc: BaseException, abi: list[dict[str, Any]] | None, to: str) -> ContractRevertError:
-    decoded = None
-    if abi:
-        decoded = decode_revert(exc, abi)
-    if decoded is not None:
-        return decoded
-    if not is_revert(exc):  # pragma: no cover - REVERT_ERRORS are reverts by construction
-        raise exc
-    return ContractRevertError(
-        f"the contract at {to} refused the call: {exc}. Check the arguments and the caller's permissions."
-    )

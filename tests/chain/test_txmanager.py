@@ -21,6 +21,7 @@ from web3.exceptions import Web3RPCError
 
 from node.chain.client import connect
 from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet
+from node.chain.txfaults import is_transient as _is_transient
 from node.chain.txmanager import (
     Call,
     MemoryNonceStore,
@@ -28,7 +29,6 @@ from node.chain.txmanager import (
     SignedTx,
     TxManager,
     TxState,
-    _is_transient,
 )
 from node.config import DEVNET_CHAIN_ID
 from node.errors import (
