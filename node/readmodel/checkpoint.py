@@ -48,6 +48,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
 
 from node.chain.registry import AnchorRecord, BodyRecord, IssuerRecord, KeyRecord
+from node.credentials.hash32 import Hash32
 from node.credentials.keccak import to_hex
 from node.errors import (
     CheckpointCoverageError,
@@ -95,7 +96,7 @@ def _decode(cls: type[R], data: object) -> R:
             if value is None and type(None) in options:
                 kwargs[f.name] = None
             elif bytes in options:
-                kwargs[f.name] = bytes.fromhex(str(value).removeprefix("0x"))
+                kwargs[f.name] = Hash32.from_hex(str(value))
             elif isinstance(hint, type) and issubclass(hint, IntEnum):
                 kwargs[f.name] = hint(value)
             elif isinstance(hint, type) and isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
@@ -159,9 +160,7 @@ class RecordingChainView:
         return self
 
     def anchor(self, root: bytes) -> AnchorRecord | None:
-        record = self._inner.anchor(root)
-        self.anchors[to_hex(root)] = _encode(record) if record is not None else None
-        return record
+        return _kept(self.anchors, to_hex(root), self._inner.anchor(root))
 
     def leaf_state(self, root: bytes, credential_hash: bytes, proof: list[bytes]) -> LeafState:
         state = self._inner.leaf_state(root, credential_hash, proof)
@@ -169,19 +168,13 @@ class RecordingChainView:
         return state
 
     def key(self, key_id: int) -> KeyRecord | None:
-        record = self._inner.key(key_id)
-        self.keys[str(key_id)] = _encode(record) if record is not None else None
-        return record
+        return _kept(self.keys, str(key_id), self._inner.key(key_id))
 
     def issuer(self, issuer_id: int) -> IssuerRecord | None:
-        record = self._inner.issuer(issuer_id)
-        self.issuers[str(issuer_id)] = _encode(record) if record is not None else None
-        return record
+        return _kept(self.issuers, str(issuer_id), self._inner.issuer(issuer_id))
 
     def issuer_types(self, issuer_id: int) -> list[bytes]:
-        types = self._inner.issuer_types(issuer_id)
-        self.issuer_types_[str(issuer_id)] = [to_hex(t) for t in types]
-        return types
+        return _kept_types(self.issuer_types_, str(issuer_id), self._inner.issuer_types(issuer_id))
 
     def issuer_identities(self, issuer_id: int) -> tuple[str, ...]:
         identities = self._inner.issuer_identities(issuer_id)
@@ -189,14 +182,10 @@ class RecordingChainView:
         return identities
 
     def body(self, body_id: int) -> BodyRecord | None:
-        record = self._inner.body(body_id)
-        self.bodies[str(body_id)] = _encode(record) if record is not None else None
-        return record
+        return _kept(self.bodies, str(body_id), self._inner.body(body_id))
 
     def body_types(self, body_id: int) -> list[bytes]:
-        types = self._inner.body_types(body_id)
-        self.body_types_[str(body_id)] = [to_hex(t) for t in types]
-        return types
+        return _kept_types(self.body_types_, str(body_id), self._inner.body_types(body_id))
 
     def block(self, number: int) -> BlockRef | None:
         block = self._inner.block(number)
@@ -205,9 +194,18 @@ class RecordingChainView:
         return block
 
     def anchor_transaction(self, root: bytes) -> AnchorTx | None:
-        found = self._inner.anchor_transaction(root)
-        self.anchor_txs[to_hex(root)] = _encode(found) if found is not None else None
-        return found
+        return _kept(self.anchor_txs, to_hex(root), self._inner.anchor_transaction(root))
+
+
+def _kept(table: dict[str, dict[str, Any] | None], key: str, record: R) -> R:
+    """Record one answer (a record, or ``None`` for "no such record") under ``key`` and pass it on."""
+    table[key] = _encode(record) if record is not None else None
+    return record
+
+
+def _kept_types(table: dict[str, list[str]], key: str, types: list[bytes]) -> list[bytes]:
+    table[key] = [to_hex(t) for t in types]
+    return types
 
 
 class CheckpointChainView:
@@ -319,7 +317,7 @@ def _hex_list(value: object) -> list[bytes]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise CheckpointError("the checkpoint is damaged: a scope is not a list of type ids. Create it again.")
     try:
-        return [bytes.fromhex(v.removeprefix("0x")) for v in value]
+        return [Hash32.from_hex(v) for v in value]
     except ValueError:
         raise CheckpointError("the checkpoint is damaged: a type id is not hex. Create it again.") from None
 

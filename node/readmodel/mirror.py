@@ -29,6 +29,7 @@ from node.chain.registry import (
     IssuerRecord,
     KeyRecord,
 )
+from node.credentials.hash32 import Hash32
 from node.errors import ContractNotFoundError
 from node.readmodel.chainview import AnchorTx, BlockRef, ChainView, LeafState
 
@@ -37,8 +38,8 @@ T = TypeVar("T")
 HISTORY_BLOCKS = 128
 """How far back (in blocks) the mirror can answer a pinned read or undo a reorganisation without a rebuild."""
 
-ZERO32 = b"\0" * 32
-ZERO_HASH = "0x" + "00" * 32
+ZERO32 = Hash32(bytes(32))
+ZERO_HASH = ZERO32.hex0x
 
 Word = tuple[int, int, int]
 """A status word as the contract keeps it: (status, reason code, since). (0, 0, 0): never changed."""
@@ -94,6 +95,12 @@ def _at(entry: _V[T] | None, block: int) -> T | None:
     while entry is not None and entry.block > block:
         entry = entry.prev
     return None if entry is None else entry.value
+
+
+def _types(entry: _V[tuple[bytes, ...]] | None, block: int) -> list[bytes]:
+    """A scope (type ids) as of ``block``: empty when none was recorded."""
+    types = _at(entry, block)
+    return list(types) if types else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,10 +185,6 @@ class _State:
         return True
 
 
-def _b32(value: Any) -> bytes:
-    return bytes.fromhex(str(value).removeprefix("0x"))
-
-
 def effective_state(root: _Root, leaf: Word, replacement: tuple[bytes, bytes] | None) -> LeafState:
     """``statusOf``'s rule: the more severe of the root's and the credential's word; between two Active words the
     later one (its reason is the latest reinstatement's); since = anchor time while neither ever changed."""
@@ -245,8 +248,7 @@ class _Reads:
 
     def issuer_types(self, issuer_id: int) -> list[bytes]:
         state, block = self._pin()
-        types = _at(state.issuer_types.get(issuer_id), block)
-        return list(types) if types else []
+        return _types(state.issuer_types.get(issuer_id), block)
 
     def issuer_identities(self, issuer_id: int) -> tuple[str, ...]:
         state, block = self._pin()
@@ -258,8 +260,7 @@ class _Reads:
 
     def body_types(self, body_id: int) -> list[bytes]:
         state, block = self._pin()
-        types = _at(state.body_types.get(body_id), block)
-        return list(types) if types else []
+        return _types(state.body_types.get(body_id), block)
 
     def block(self, number: int) -> BlockRef | None:
         """A block the mirror indexed (one with registry or governance events, or the end of an indexed range)."""
@@ -345,11 +346,11 @@ class MirrorChainView(_Reads):
         to = LIFECYCLE_STATUS.get(name)
         if to is None or not isinstance(timestamp, int):
             return
-        root = _b32(args["root"])
+        root = Hash32.from_hex(args["root"])
         entry = _at(state.roots.get(root), block)
         if entry is None:  # a lifecycle act needs an anchored root: this one was never indexed (cannot happen)
             return
-        credential_hash = _b32(args["credentialHash"])
+        credential_hash = Hash32.from_hex(args["credentialHash"])
         reason = int(args["reasonCode"])
         word: Word = (int(to), reason, timestamp)
         if credential_hash == ZERO32:
@@ -358,7 +359,7 @@ class MirrorChainView(_Reads):
         else:
             state.put(state.leaves, (root, credential_hash), block, word)
         if to is CredentialStatus.SUPERSEDED:
-            replacement = (_b32(args["replacementRoot"]), _b32(args["replacementHash"]))
+            replacement = (Hash32.from_hex(args["replacementRoot"]), Hash32.from_hex(args["replacementHash"]))
             state.put(state.replacements, (root, credential_hash), block, replacement)
 
     def set_accreditation(self, records: Accreditation) -> None:
@@ -444,13 +445,13 @@ def anchor_record_of(args: Mapping[str, Any]) -> AnchorRecord | None:
         return None
     anchored_at = int(args["anchoredAt"])
     return AnchorRecord(
-        root=_b32(args["root"]),
+        root=Hash32.from_hex(args["root"]),
         issuer_id=int(args["issuerId"]),
         key_id=int(args["keyId"]),
         key=str(args["key"]),
         anchored_at=anchored_at,
         leaf_count=int(args["leafCount"]),
-        credential_type=_b32(args["credentialType"]),
+        credential_type=Hash32.from_hex(args["credentialType"]),
         expires_at=int(args["expiresAt"]),
         status=CredentialStatus.ACTIVE,
         reason_code=0,
@@ -466,7 +467,7 @@ def anchor_args(record: AnchorRecord) -> dict[str, Any]:
         "key": record.key,
         "anchoredAt": record.anchored_at,
         "leafCount": record.leaf_count,
-        "credentialType": "0x" + record.credential_type.hex(),
+        "credentialType": Hash32(record.credential_type).hex0x,
         "expiresAt": record.expires_at,
     }
 
