@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 from typing import Any
 
@@ -13,7 +12,6 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from node.credentials.errors import CredentialValidationError, FieldError, UnknownCredentialTypeError
-from node.credentials.identity import luhn_is_valid, za_id_problem
 from node.credentials.keccak import keccak256
 from node.credentials.types import (
     SCHEMA_DIR,
@@ -25,7 +23,7 @@ from node.credentials.types import (
     validate_subject,
 )
 from node.errors import ValidationFailedError
-from tests.samples import VALID, luhn_digit, wrong_check_digit, za_id
+from tests.samples import VALID, wrong_check_digit, za_id
 
 
 def errors_for(name: str, subject: Any) -> dict[str, FieldError]:
@@ -172,38 +170,6 @@ def test_a_subject_that_is_not_an_object_is_refused() -> None:
     [error] = get_type(FQ).check(["not", "an", "object"])
     assert error.path == "/credentialSubject"
     assert error.rule == "type"
-
-
-# --- South African ID numbers -------------------------------------------------------------------------------
-
-
-@given(
-    st.dates(min_value=dt.date(1920, 1, 1), max_value=dt.date(2019, 12, 31)),
-    st.from_regex(r"[0-9]{4}", fullmatch=True),
-    st.sampled_from("012"),
-)
-def test_generated_valid_za_ids_pass_and_any_other_check_digit_fails(birth: Any, sequence: str, citizen: str) -> None:
-    number = za_id(birth.strftime("%y%m%d"), sequence, citizen)
-    assert za_id_problem(number) is None
-    assert luhn_is_valid(number)
-    for digit in "0123456789":
-        if digit != number[-1]:
-            assert za_id_problem(number[:-1] + digit) == (
-                "not a valid South African ID number (Luhn check digit fails)"
-            )
-
-
-def test_known_za_id_examples() -> None:
-    assert za_id_problem("8001015009087") is None
-    assert za_id_problem("8001015009086") is not None  # check digit off by one
-    assert za_id_problem("800101500908") is not None  # 12 digits
-    assert za_id_problem("80010150090a7") is not None
-    assert "birth date" in (za_id_problem("8013015009087") or "")  # month 13
-    # 29 February exists in 2000 (and 1900 does not matter): 000229 is a valid birth date
-    body = "000229512308"
-    assert za_id_problem(body + luhn_digit(body)) is None
-    body = "010229512308"  # 2001 and 1901 are not leap years
-    assert "birth date" in (za_id_problem(body + luhn_digit(body)) or "")
 
 
 @pytest.mark.parametrize("name", ["formal-qualification", "micro-credential", "recognition-of-prior-learning"])
