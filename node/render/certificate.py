@@ -1,0 +1,542 @@
+"""A printable certificate: one A4 page laid out for the credential's type, with the bundle attached (pure).
+
+:func:`render_certificate` reads the bundle with the strict reader (:func:`node.credentials.reader.read_bundle`), checks
+its fields against its proof (:func:`node.credentials.document.verify_integrity`: a certificate is never printed for
+a tampered or unanchored bundle), and draws:
+
+* the institution at the top, what the credential is, its title large (long titles shrink, then wrap), "awarded to"
+  and the learner's name, the registered id;
+* a row of facts (NQF level, credits with their notional hours, the award date; a micro-credential's competencies);
+* who issued it and the accreditation path the caller passes (``accreditation``: one sentence a line, read from the
+  chain by the caller; this module does not look at the chain);
+* a QR code of ``verify_url`` at least 35 mm wide in the bottom right corner, the URL's host under it and "Scan or
+  open <host>/verify to check this certificate";
+* the credential id, Merkle root and anchor in small type;
+* with ``devnet=True``, a red "DEVNET — NOT A REAL CREDENTIAL" band and a watermark.
+
+Only what the bundle shows is printed: a field the holder hid is printed as "withheld", never as a value. The bundle
+text itself is attached as a standard PDF embedded file (EmbeddedFiles name tree) named ``credential.json``
+(``application/json``), byte for byte, so a verifier can extract it and check it.
+
+Fonts are DejaVu Serif and Sans (Unicode: "Zoë", "Dlamini-Müller"), read from Debian's ``fonts-dejavu-core``
+(:data:`FONT_DIR`; ``make setup`` installs it where it can). The output depends only on the arguments: the PDF's
+dates are the credential's ``validFrom``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.enums import WrapMode
+
+from node.credentials.document import verify_integrity
+from node.credentials.reader import ReadBundle, read_bundle
+from node.credentials.types import notional_hours
+from node.errors import ConfigurationError
+from node.render.layouts import LEARNER_NAME, CertificateError, Fact, Layout, layout_for
+from node.render.qr import QUIET_ZONE, draw_qr, qr_matrix, url_host
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+"""Debian's ``fonts-dejavu-core`` (``apt-get install fonts-dejavu-core``)."""
+
+FONTS = {
+    ("serif", ""): "DejaVuSerif.ttf",
+    ("serif", "B"): "DejaVuSerif-Bold.ttf",
+    ("sans", ""): "DejaVuSans.ttf",
+    ("sans", "B"): "DejaVuSans-Bold.ttf",
+    ("mono", ""): "DejaVuSansMono.ttf",
+}
+
+ATTACHMENT_NAME = "credential.json"
+DEVNET_TEXT = "DEVNET — NOT A REAL CREDENTIAL"
+WITHHELD = "withheld"
+
+# --- the page (millimetres, A4 portrait) ------------------------------------------------------------------------
+
+PAGE_W, PAGE_H = 210.0, 297.0
+LEFT, RIGHT = 26.0, 184.0
+WIDTH = RIGHT - LEFT
+MIDDLE_END = 206.0
+"""The title, learner and facts are centred between the header and here; the issuer and QR block start below."""
+QR_SIZE = 38.0
+QR_TOP = 214.0
+FOOTER_TOP = 264.0
+PT = 25.4 / 72  # one typographic point in millimetres
+
+NAVY = (20, 38, 72)
+INK = (33, 37, 41)
+GREY = (96, 102, 110)
+GOLD = (170, 134, 62)
+RED = (176, 28, 36)
+WHITE = (255, 255, 255)
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def render_certificate(
+    bundle_text: str | bytes,
+    *,
+    verify_url: str,
+    accreditation: Sequence[str] | None = None,
+    devnet: bool = False,
+    font_dir: Path | None = None,
+) -> bytes:
+    """The one-page A4 PDF certificate of the bundle ``bundle_text`` (the holder's file, UTF-8 JSON).
+
+    ``verify_url`` (http or https) is what the QR code holds; ``accreditation`` the lines that say who accredits the
+    issuer (e.g. "Accredited by Council on Higher Education (body 1) on chain 31337"); ``devnet`` prints the devnet
+    band. Raises :class:`~node.credentials.reader.BundleReadError` for a bundle the strict reader refuses,
+    :class:`CertificateError` for one whose fields do not match its proof, that is not anchored, or whose type has no
+    layout, ``ValueError`` for a ``verify_url`` that is not an http(s) URL, and
+    :class:`~node.errors.ConfigurationError` when the fonts are missing.
+    """
+    data = bundle_text.encode("utf-8") if isinstance(bundle_text, str) else bytes(bundle_text)
+    read = read_bundle(data)
+    integrity = verify_integrity(read.document, require_anchor=True, proof=read.proof, fields=read.fields)
+    if not integrity.ok:
+        raise CertificateError(f"No certificate is printed for this bundle: {integrity.message}")
+    layout = layout_for(read.type_name, read.type_version)
+    host = url_host(verify_url)
+    qr_matrix(verify_url)  # refuses, before drawing anything, a URL too long for a QR code
+    page = _Page(font_dir or FONT_DIR, _moment(read.valid_from))
+    _Certificate(page, read, layout, verify_url, host, list(accreditation or ()), devnet).draw()
+    page.pdf.embed_file(
+        bytes=data,
+        basename=ATTACHMENT_NAME,
+        mime_type="application/json",
+        desc="The credential bundle: verify it, or any field of it, at the address under the QR code.",
+        modification_date=page.moment,
+    )
+    return bytes(page.pdf.output())
+
+
+# --- drawing ----------------------------------------------------------------------------------------------------
+
+
+def _moment(timestamp: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC)
+
+
+class _Page:
+    """An fpdf2 document with the fonts loaded and one A4 page that never breaks onto a second."""
+
+    def __init__(self, font_dir: Path, moment: dt.datetime) -> None:
+        missing = [name for name in FONTS.values() if not (font_dir / name).is_file()]
+        if missing:
+            raise ConfigurationError(
+                f"The certificate fonts are missing from {font_dir} ({', '.join(missing)}): install Debian's "
+                "fonts-dejavu-core (`apt-get install fonts-dejavu-core`; `make setup` does it as root or under CI)."
+            )
+        pdf = FPDF(orientation="P", unit="mm", format="A4")
+        pdf.set_auto_page_break(False)
+        pdf.set_margins(0, 0, 0)
+        pdf.set_creation_date(moment)
+        pdf.set_creator("credreg")
+        pdf.set_producer("credreg")
+        for (family, style), name in FONTS.items():
+            pdf.add_font(family, style, font_dir / name)
+        pdf.set_fallback_fonts(["sans"])
+        pdf.add_page()
+        self.pdf = pdf
+        self.moment = moment
+
+    def font(self, family: str, size: float, style: str = "", color: tuple[int, int, int] = INK) -> None:
+        self.pdf.set_font(family, style, size)
+        self.pdf.set_text_color(*color)
+
+    def wrap(self, text: str, width: float) -> list[str]:
+        """``text`` broken into lines of at most ``width`` in the current font (words, then characters)."""
+        lines = self.pdf.multi_cell(width, text=text, dry_run=True, output="LINES", wrapmode=WrapMode.WORD)
+        assert isinstance(lines, list)
+        return [str(line) for line in lines] or [""]
+
+    def fit(
+        self, text: str, family: str, style: str, sizes: Sequence[tuple[float, int]], width: float
+    ) -> tuple[float, list[str]]:
+        """The first (size, most lines) in ``sizes`` at which ``text`` fits ``width``; at the last size, the lines
+        that fit with an ellipsis at the end of the last one. Sets the font to that size."""
+        size, lines = sizes[-1][0], [text]
+        for size, most in sizes:
+            self.pdf.set_font(family, style, size)
+            lines = self.wrap(text, width)
+            if len(lines) <= most:
+                return size, lines
+        most = sizes[-1][1]
+        return size, [*lines[: most - 1], self.ellipsis(lines[most - 1], width)]
+
+    def ellipsis(self, line: str, width: float) -> str:
+        while line and self.pdf.get_string_width(line + " …") > width:
+            line = line[:-1]
+        return line.rstrip() + " …"
+
+    def lines(self, lines: Sequence[str], x: float, y: float, width: float, size: float, align: str = "C") -> float:
+        """Draw ``lines`` from ``y`` down (line height 1.22 times the font size); returns the y under the last one."""
+        height = size * PT * 1.22
+        for line in lines:
+            self.pdf.set_xy(x, y)
+            self.pdf.cell(width, height, line, align=align)
+            y += height
+        return y
+
+    def rule(self, x1: float, x2: float, y: float, color: tuple[int, int, int], width: float = 0.25) -> None:
+        with self.pdf.local_context(draw_color=color, line_width=width):
+            self.pdf.line(x1, y, x2, y)
+
+    def label(self, text: str, x: float, y: float, width: float, align: str = "C", size: float = 7.0) -> float:
+        """A small spaced capital label (a section's or a fact's name)."""
+        self.font("sans", size, "B", GREY)
+        self.pdf.set_char_spacing(0.6)
+        text = self.ellipsis_if_needed(text.upper(), width)
+        end = self.lines([text], x, y, width, size, align)
+        self.pdf.set_char_spacing(0)
+        return end
+
+    def ellipsis_if_needed(self, text: str, width: float) -> str:
+        return text if self.pdf.get_string_width(text) <= width else self.ellipsis(text, width)
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A part of the middle of the page: its height, and how to draw it at a y."""
+
+    height: float
+    draw: Callable[[float], object]
+
+
+class _Certificate:
+    def __init__(
+        self,
+        page: _Page,
+        read: ReadBundle,
+        layout: Layout,
+        verify_url: str,
+        host: str,
+        accreditation: list[str],
+        devnet: bool,
+    ) -> None:
+        self.page = page
+        self.pdf = page.pdf
+        self.read = read
+        self.layout = layout
+        self.verify_url = verify_url
+        self.host = host
+        self.accreditation = accreditation
+        self.devnet = devnet
+
+    # what the bundle shows
+
+    def shown(self, path: str) -> Any:
+        return self.read.value(path)
+
+    def hidden(self, path: str) -> bool:
+        return any(h == path or h.startswith(path + "/") for h in self.read.hidden_fields)
+
+    def text(self, path: str) -> str | None:
+        value = self.shown(path)
+        return value if isinstance(value, str) else None
+
+    @property
+    def institution(self) -> str:
+        issuer_text = self.read.issuer_text
+        return issuer_text[1] if issuer_text else (self.read.issuer_name or self.read.issuer_ref)
+
+    # the page
+
+    def draw(self) -> None:
+        title = self.text(self.layout.title) or ""
+        self.pdf.set_title(title[:200])
+        self.pdf.set_author(self.institution[:200])
+        self.pdf.set_subject(f"{self.layout.heading} {self.read.credential_id}")
+        self.frame()
+        top = 26.0
+        if self.devnet:
+            self.devnet_marks()
+            top = 34.0
+        header_end = self.header(top)
+        blocks = self.middle_blocks(MIDDLE_END - header_end - 8)
+        self.place(blocks, header_end + 4, MIDDLE_END - 4)
+        self.issuer_block()
+        self.qr_block()
+        self.footer()
+
+    def frame(self) -> None:
+        with self.pdf.local_context(draw_color=NAVY, line_width=0.9):
+            self.pdf.rect(10, 10, PAGE_W - 20, PAGE_H - 20)
+        with self.pdf.local_context(draw_color=GOLD, line_width=0.3):
+            self.pdf.rect(13, 13, PAGE_W - 26, PAGE_H - 26)
+
+    def devnet_marks(self) -> None:
+        with self.pdf.local_context(fill_color=RED):
+            self.pdf.rect(13.15, 16, PAGE_W - 26.3, 11, style="F")
+        self.page.font("sans", 13, "B", WHITE)
+        self.pdf.set_char_spacing(1.2)
+        self.page.lines([DEVNET_TEXT], 13, 16 + (11 - 13 * PT * 1.22) / 2, PAGE_W - 26, 13)
+        self.pdf.set_char_spacing(0)
+        with self.pdf.local_context(fill_opacity=0.07), self.pdf.rotation(35, PAGE_W / 2, PAGE_H / 2):
+            self.page.font("sans", 64, "B", RED)
+            self.page.lines(["DEVNET"], 0, PAGE_H / 2 - 12, PAGE_W, 64)
+
+    def header(self, y: float) -> float:
+        size, lines = self.page.fit(self.institution, "serif", "B", [(20, 1), (17, 2), (14, 2), (11, 3)], WIDTH)
+        self.pdf.set_text_color(*NAVY)
+        y = self.page.lines(lines, LEFT, y, WIDTH, size)
+        self.page.rule(PAGE_W / 2 - 22, PAGE_W / 2 + 22, y + 3.5, GOLD, 0.5)
+        return self.page.label(self.layout.heading, LEFT, y + 6.5, WIDTH, size=8)
+
+    def middle_blocks(self, room: float) -> list[_Block]:
+        blocks = [self.title_block()]
+        reference = self.reference_text()
+        if reference:
+            self.page.font("sans", 9.5, "", GREY)
+            ref_lines = self.page.wrap(reference, WIDTH)[:2]
+            blocks.append(_Block(5.0 + len(ref_lines) * 9.5 * PT * 1.22, self._lines_at(ref_lines, 9.5, offset=2.5)))
+        blocks.append(self.learner_block())
+        facts = self.facts()
+        if facts:
+            blocks.append(self.facts_block(facts))
+        if self.layout.items:
+            used = sum(b.height for b in blocks) + 10 * len(blocks)
+            items = self.items_block(room - used)
+            if items:
+                blocks.append(items)
+        return blocks
+
+    def place(self, blocks: list[_Block], top: float, bottom: float) -> None:
+        """Blocks centred between top and bottom, with equal gaps (between 6 and 16 mm)."""
+        total = sum(b.height for b in blocks)
+        gaps = len(blocks) + 1
+        gap = max(4.0, min(16.0, (bottom - top - total) / gaps))
+        y = top + max(0.0, (bottom - top - total - gap * (gaps - 2)) / 2)
+        for block in blocks:
+            block.draw(y)
+            y += block.height + gap
+
+    def _lines_at(self, lines: list[str], size: float, offset: float = 0.0) -> Callable[[float], object]:
+        def draw(y: float) -> object:
+            self.page.font("sans", size, "", GREY)
+            return self.page.lines(lines, LEFT, y + offset, WIDTH, size)
+
+        return draw
+
+    def title_block(self) -> _Block:
+        title = self.text(self.layout.title) or WITHHELD
+        sizes = [(30.0, 2), (26.0, 2), (22.0, 3), (18.0, 3), (15.0, 4), (13.0, 6)]
+        size, lines = self.page.fit(title, "serif", "B", sizes, WIDTH)
+        height = len(lines) * size * PT * 1.22
+
+        def draw(y: float) -> object:
+            self.page.font("serif", size, "B", NAVY)
+            return self.page.lines(lines, LEFT, y, WIDTH, size)
+
+        return _Block(height, draw)
+
+    def reference_text(self) -> str | None:
+        if self.layout.reference is None:
+            return None
+        label, path = self.layout.reference
+        value = self.text(path)
+        if value is None:
+            return None
+        if self.layout.reference_kind:
+            kind = self.text(self.layout.reference_kind)
+            label = f"{kind.capitalize()} {label}" if kind else label.capitalize()
+        return f"{label} {value}"
+
+    def learner_block(self) -> _Block:
+        name = self.text(LEARNER_NAME)
+        self.page.font("serif", 12)
+        phrase_h = 12 * PT * 1.22
+        if name is None:
+            note = "the holder of this credential (name withheld)"
+            self.page.font("serif", 15, "", GREY)
+            note_lines = self.page.wrap(note, WIDTH)
+
+            def draw_withheld(y: float) -> object:
+                self.page.font("serif", 12, "", GREY)
+                y = self.page.lines([self.layout.awarded], LEFT, y, WIDTH, 12) + 2
+                self.page.font("serif", 15, "", GREY)
+                return self.page.lines(note_lines, LEFT, y, WIDTH, 15)
+
+            return _Block(phrase_h + 2 + len(note_lines) * 15 * PT * 1.22, draw_withheld)
+        size, lines = self.page.fit(name, "serif", "", [(26.0, 1), (22.0, 1), (18.0, 2), (14.0, 3)], WIDTH)
+
+        def draw(y: float) -> object:
+            self.page.font("serif", 12, "", GREY)
+            y = self.page.lines([self.layout.awarded], LEFT, y, WIDTH, 12) + 2
+            self.page.font("serif", size, "", INK)
+            return self.page.lines(lines, LEFT, y, WIDTH, size)
+
+        return _Block(phrase_h + 2 + len(lines) * size * PT * 1.22, draw)
+
+    def facts(self) -> list[tuple[str, str, str | None]]:
+        """(label, value, caption) of each fact the type has that the bundle shows or hides (absent ones left out)."""
+        out: list[tuple[str, str, str | None]] = []
+        for fact in self.layout.facts:
+            if self.hidden(fact.path):
+                out.append((fact.label, WITHHELD, None))
+                continue
+            value = self.shown(fact.path)
+            if value is None:
+                continue
+            out.append((fact.label, *_fact_value(fact, value)))
+        return out
+
+    def facts_block(self, facts: list[tuple[str, str, str | None]]) -> _Block:
+        column = WIDTH / len(facts)
+
+        def draw(y: float) -> object:
+            self.page.rule(LEFT + 20, RIGHT - 20, y, GOLD, 0.3)
+            for i, (label, value, caption) in enumerate(facts):
+                x = LEFT + i * column
+                if i:
+                    with self.pdf.local_context(draw_color=(210, 212, 216), line_width=0.2):
+                        self.pdf.line(x, y + 5, x, y + 19)
+                yy = self.page.label(label, x, y + 5, column)
+                size, lines = self.page.fit(value, "serif", "B", [(15.0, 1), (12.0, 1), (10.0, 1)], column - 4)
+                self.pdf.set_text_color(*(GREY if value == WITHHELD else INK))
+                yy = self.page.lines(lines, x, yy + 0.8, column, size)
+                if caption:
+                    self.page.font("sans", 7.5, "", GREY)
+                    self.page.lines([self.page.ellipsis_if_needed(caption, column - 4)], x, yy, column, 7.5)
+            self.page.rule(LEFT + 20, RIGHT - 20, y + 24, GOLD, 0.3)
+            return y + 24
+
+        return _Block(24.0, draw)
+
+    def items_block(self, room: float) -> _Block | None:
+        assert self.layout.items is not None
+        label, path = self.layout.items
+        size, line_h = 9.0, 9.0 * PT * 1.3
+        if self.hidden(path):
+            entries = [f"{label} withheld by the holder"]
+        else:
+            value = self.shown(path)
+            if not isinstance(value, list) or not value:
+                return None
+            entries = [str(v) for v in value]
+        self.page.font("sans", size)
+        width = WIDTH - 30
+        most = max(1, int((room - 6) // line_h))
+        lines: list[str] = []
+        shown = 0
+        for entry in entries:
+            wrapped = self.page.wrap(entry, width - 5)
+            if len(lines) + len(wrapped) > most - (1 if shown + 1 < len(entries) else 0):
+                break
+            lines.extend(("• " if i == 0 else "   ") + w for i, w in enumerate(wrapped))
+            shown += 1
+        if shown < len(entries):
+            rest = len(entries) - shown
+            lines = lines[: most - 1]
+            lines.append(f"and {rest:,} more, listed in the attached {ATTACHMENT_NAME}")
+        if not lines:
+            return None
+
+        def draw(y: float) -> object:
+            yy = self.page.label(label, LEFT, y, WIDTH)
+            self.page.font("sans", size, "", INK)
+            for line in lines:
+                self.pdf.set_xy(LEFT + 15, yy + 1)
+                self.pdf.cell(width, line_h, line, align="L")
+                yy += line_h
+            return yy
+
+        return _Block(5 + len(lines) * line_h, draw)
+
+    def issuer_block(self) -> None:
+        x, width = LEFT, 98.0
+        self.page.rule(LEFT, RIGHT, MIDDLE_END, (200, 203, 208), 0.2)
+        y = self.page.label("Issued by", x, QR_TOP - 1, width, align="L")
+        name = self.read.issuer_name or self.institution
+        size, lines = self.page.fit(name, "serif", "B", [(12.0, 1), (10.0, 2)], width)
+        self.pdf.set_text_color(*INK)
+        y = self.page.lines(lines, x, y + 0.5, width, size, align="L")
+        self.page.font("sans", 7.5, "", GREY)
+        y = self.page.lines(self.page.wrap(self.read.issuer_ref, width)[:2], x, y, width, 7.5, align="L")
+        valid = f"Valid from {_date(self.page.moment.date())}"
+        if self.read.valid_until is not None:
+            valid += f" until {_date(_moment(self.read.valid_until).date())}"
+        y = self.page.lines([valid], x, y, width, 7.5, align="L")
+        y = self.page.label("Accreditation", x, y + 3, width, align="L")
+        self.page.font("sans", 8, "", INK)
+        lines = [line for text in self.accreditation for line in self.page.wrap(text, width)]
+        if not lines:
+            self.pdf.set_text_color(*GREY)
+            lines = self.page.wrap("Checked on chain when this certificate is verified.", width)
+        most = max(1, int((FOOTER_TOP - 3 - y) // (8 * PT * 1.22)))
+        if len(lines) > most:
+            lines = [*lines[: most - 1], self.page.ellipsis(lines[most - 1], width)]
+        self.page.lines(lines, x, y + 0.5, width, 8, align="L")
+
+    def qr_block(self) -> None:
+        x = RIGHT - QR_SIZE
+        module = draw_qr(self.pdf, self.verify_url, x, QR_TOP, QR_SIZE)
+        y = QR_TOP + QR_SIZE + max(2.0, module * QUIET_ZONE * 0.5)
+        width = 62.0
+        self.page.font("sans", 8.5, "B", INK)
+        y = self.page.lines([self.page.ellipsis_if_needed(self.host, width)], RIGHT - width, y, width, 8.5, "R")
+        self.page.font("sans", 7.5, "", GREY)
+        scan = self.page.wrap(f"Scan or open {self.host}/verify to check this certificate", width)[:2]
+        self.page.lines(scan, RIGHT - width, y, width, 7.5, "R")
+
+    def footer(self) -> None:
+        anchor = self.read.proof.anchor
+        assert anchor is not None  # verify_integrity required it
+        self.page.rule(LEFT, RIGHT, FOOTER_TOP, (200, 203, 208), 0.2)
+        rows = [
+            ("Credential", self.read.credential_id),
+            ("Merkle root", anchor.merkle_root),
+            ("Anchored", f"chain {anchor.chain_id}, block {anchor.block_number}, registry {anchor.registry}"),
+        ]
+        y = FOOTER_TOP + 2
+        for label, value in rows:
+            self.page.font("sans", 6.5, "B", GREY)
+            self.page.lines([label], LEFT, y, 20, 6.5, "L")
+            self.page.font("mono", 6.5, "", GREY)
+            self.page.lines([self.page.ellipsis_if_needed(value, WIDTH - 20)], LEFT + 20, y, WIDTH - 20, 6.5, "L")
+            y += 6.5 * PT * 1.35
+        self.page.font("sans", 6.5, "", GREY)
+        note = (
+            f"The credential file is attached to this PDF ({ATTACHMENT_NAME}). Only the fields it shows are printed; "
+            "what the holder withheld is marked “withheld”."
+        )
+        self.page.lines(self.page.wrap(note, WIDTH)[:2], LEFT, y + 0.8, WIDTH, 6.5, "L")
+
+
+def _fact_value(fact: Fact, value: Any) -> tuple[str, str | None]:
+    if fact.kind == "date" and isinstance(value, str):
+        return _date_text(value), None
+    if fact.kind == "credits" and isinstance(value, int):
+        return f"{value:,}", f"{notional_hours(value):,} notional hours"
+    if fact.kind == "hours" and isinstance(value, int):
+        return f"{value:,} hours", None
+    return str(value), None
+
+
+def _date_text(value: str) -> str:
+    try:
+        return _date(dt.date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def _date(day: dt.date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
