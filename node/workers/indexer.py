@@ -25,9 +25,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import requests
 from web3.exceptions import Web3Exception, Web3RPCError
@@ -42,20 +42,19 @@ from node.chain.registry import (
     chain_logs,
     in_process,
 )
+from node.credentials.keccak import to_hex
 from node.errors import ChainReorganisedError, RegistryError
 from node.readmodel.chainview import BlockRef
 from node.readmodel.mirror import (
     ANCHOR_EVENT,
-    LIFECYCLE_STATUS,
-    TIMESTAMP_ARG,
     ZERO_HASH,
     Accreditation,
     IndexedEvent,
     MirrorChainView,
-    anchor_args,
 )
 from node.runtime import Node
-from node.store import NewEvent, Store
+from node.store import Store
+from node.workers.indexer_events import Touched, new_event
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -88,64 +87,8 @@ class IndexerStatus:
     last_error: str | None
 
 
-def jsonable(value: Any) -> Any:
-    """An event argument as JSON: bytes as 0x hex, sequences as lists, numbers, strings and booleans as they are."""
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, list | tuple):
-        return [jsonable(item) for item in value]
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, bool | int | str) or value is None:
-        return value
-    return str(value)
-
-
-def _b32(value: str) -> bytes:
-    return bytes.fromhex(value.removeprefix("0x"))
-
-
 def _ref(block: ChainBlock) -> BlockRef:
     return BlockRef(block.number, block.hash, block.timestamp)
-
-
-class _Touched:
-    """Accreditation records that events changed, to read again: note() each event, then expand() once (a body's
-    or an issuer's change also moves its keys' effective windows)."""
-
-    def __init__(self) -> None:
-        self.bodies: set[int] = set()
-        self.issuers: set[int] = set()
-        self.keys: set[str] = set()
-        self.block = 0
-        """The last block whose events touched a record (what the re-read records are stamped with)."""
-        self._body_issuers: dict[int, set[int]] = {}
-        self._issuer_keys: dict[int, set[str]] = {}
-
-    def __bool__(self) -> bool:
-        return bool(self.bodies or self.issuers or self.keys)
-
-    def note(self, event: IndexedEvent) -> None:
-        name, args = event.name, event.args
-        if not name.startswith(("Body", "Issuer", "Key")):
-            return
-        self.block = max(self.block, event.block_number)
-        if name.startswith("Body"):
-            self.bodies.add(int(args["bodyId"]))
-        elif name.startswith("Issuer"):
-            self.issuers.add(int(args["issuerId"]))
-            if name == "IssuerAccredited":
-                self._body_issuers.setdefault(int(args["bodyId"]), set()).add(int(args["issuerId"]))
-        else:
-            self.keys.add(str(args["key"]))
-            self._issuer_keys.setdefault(int(args["issuerId"]), set()).add(str(args["key"]))
-
-    def expand(self, mirror: MirrorChainView) -> _Touched:
-        for body_id in self.bodies:
-            self.issuers |= mirror.issuers_of_body(body_id) | self._body_issuers.get(body_id, set())
-        for issuer_id in self.issuers:
-            self.keys |= mirror.keys_of_issuer(issuer_id) | self._issuer_keys.get(issuer_id, set())
-        return self
 
 
 class Indexer:
@@ -360,7 +303,9 @@ class Indexer:
         timestamps = self._timestamps(logs, after)
         state_block = after.hash if head.number - end <= RECENT_STATE_BLOCKS else "latest"
         anchors = _at_state(lambda block: self._anchors(logs, block), state_block)
-        events = [self._new_event(entry, timestamps[entry.block_number], anchors) for entry in logs]
+        events = [
+            new_event(entry, timestamps[entry.block_number], anchors, self.mirror.issuer_of_root) for entry in logs
+        ]
         touched = self._touched(events)
         records = _at_state(lambda block: self._read_accreditation(touched, block), state_block) if touched else None
 
@@ -404,41 +349,14 @@ class Indexer:
         missing = [root for root, record in records.items() if not record.exists]
         if missing:
             raise ChainReorganisedError(
-                f"root 0x{missing[0].hex()} is not anchored as of block {state_block} although its event was seen."
+                f"root {to_hex(missing[0])} is not anchored as of block {state_block} although its event was seen."
             )
         return records
 
-    def _new_event(self, entry: ChainLog, timestamp: int, anchors: Mapping[bytes, AnchorRecord]) -> NewEvent:
-        args: dict[str, Any] = {name: jsonable(value) for name, value in entry.args.items()}
-        args[TIMESTAMP_ARG] = timestamp
-        root = args.get("root") if isinstance(args.get("root"), str) else None
-        issuer = args.get("issuerId")
-        issuer_id = issuer if isinstance(issuer, int) and not isinstance(issuer, bool) else None
-        if entry.name == ANCHOR_EVENT:
-            record = anchors[bytes(entry.args["root"])]
-            args.update(anchor_args(record))
-            issuer_id = record.issuer_id
-        elif entry.name in LIFECYCLE_STATUS and root is not None:
-            anchored = anchors.get(_b32(root))
-            issuer_id = anchored.issuer_id if anchored else self.mirror.issuer_of_root(_b32(root))
-        return NewEvent(
-            block_number=entry.block_number,
-            block_hash=entry.block_hash,
-            tx_hash=entry.tx_hash,
-            log_index=entry.log_index,
-            name=entry.name,
-            args=args,
-            root=root.lower() if root else None,
-            issuer_id=issuer_id,
-        )
+    def _touched(self, events: Iterable[IndexedEvent]) -> Touched:
+        return Touched.by(events, self.mirror)
 
-    def _touched(self, events: Iterable[IndexedEvent]) -> _Touched:
-        touched = _Touched()
-        for event in events:
-            touched.note(event)
-        return touched.expand(self.mirror)
-
-    def _read_accreditation(self, touched: _Touched, block: str) -> Accreditation:
+    def _read_accreditation(self, touched: Touched, block: str) -> Accreditation:
         keys = sorted({key.lower(): key for key in touched.keys}.values())
         reads = accreditation_at(self._client, sorted(touched.bodies), sorted(touched.issuers), keys, block)
         return Accreditation(
@@ -471,7 +389,7 @@ class Indexer:
         else:
             as_of = _ref(cursor)
         fresh = MirrorChainView(self.mirror.chain_id, self.mirror.registry_address, as_of)
-        touched = _Touched()
+        touched = Touched()
 
         def replay() -> Iterator[IndexedEvent]:
             for event in self._stored_events():
