@@ -7,12 +7,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import fields, is_dataclass
+from typing import Annotated, Any
 
 import typer
+from pydantic.alias_generators import to_camel
+from pydantic_core import to_jsonable_python
 from rich.table import Table
 
-from node.api.schemas.governance import BodyView, IssuerDetail
 from node.cli._acts import AccReasonOpt, AdminKeystoreOpt, AtOpt, GovOpt, RpcOpt, act_line, open_node, show, when
 from node.cli._app import app, friendly, out
 from node.cli.keys import keys_app
@@ -24,6 +26,19 @@ issuers_app = typer.Typer(
 bodies_app = typer.Typer(help="Accreditation bodies (governance acts).", no_args_is_help=True)
 app.add_typer(issuers_app, name="issuers")
 app.add_typer(bodies_app, name="bodies")
+
+
+def as_json(value: object) -> Any:
+    """A service's frozen value as JSON, as the API shows it: camelCase field names, times in ISO 8601, enums by
+    value (a mapping's own keys, e.g. a proposal's decoded arguments, stay as they are)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {to_camel(f.name): as_json(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, list | tuple):
+        return [as_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: as_json(item) for key, item in value.items()}
+    return to_jsonable_python(value)
+
 
 IssuerArg = Annotated[int, typer.Argument(min=1, help="The issuer's id.")]
 BodyArg = Annotated[int, typer.Argument(min=1, help="The body's id.")]
@@ -53,7 +68,7 @@ def issuersshow(issuer_id: Annotated[int, typer.Argument(min=1)], rpc_url: RpcOp
     """An issuer: accreditation, credential types, keys and the path governance -> body -> issuer."""
     with open_node(rpc_url) as node:
         detail = GovernanceService(node).issuer(issuer_id)
-    show(IssuerDetail.model_validate(detail).model_dump(mode="json", by_alias=True))
+    show(as_json(detail))
 
 
 @issuers_app.command("accredit")
@@ -240,7 +255,7 @@ def bodies_list(rpc_url: RpcOpt = None) -> None:
 @friendly
 def bodiesshow(body_id: Annotated[int, typer.Argument(min=1)], rpc_url: RpcOpt = None) -> None:
     with open_node(rpc_url) as node:
-        show(BodyView.model_validate(GovernanceService(node).body(body_id)).model_dump(mode="json", by_alias=True))
+        show(as_json(GovernanceService(node).body(body_id)))
 
 
 @bodies_app.command("accredit")

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from node.api.schemas.governance import ProposalView
 from node.cli._acts import RpcOpt, act_line, open_node, show
 from node.cli._app import app, friendly, out
+from node.cli.accreditation import as_json
 from node.services.governance import DEFAULT_TTL_S, GovernanceService, ProposalState
 
 governance_app = typer.Typer(help="k-of-n governance proposals.", no_args_is_help=True)
@@ -42,11 +42,7 @@ def governance_list(
 @friendly
 def governanceshow(proposal_id: Annotated[int, typer.Argument(min=1)], rpc_url: RpcOpt = None) -> None:
     with open_node(rpc_url) as node:
-        show(
-            ProposalView.model_validate(GovernanceService(node).proposal(proposal_id)).model_dump(
-                mode="json", by_alias=True
-            )
-        )
+        show(as_json(GovernanceService(node).proposal(proposal_id)))
 
 
 @governance_app.command("propose")

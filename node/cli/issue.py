@@ -33,6 +33,7 @@ from node.cli._app import app, err, friendly, out
 from node.credentials.bundle import dumps_bundle
 from node.credentials.csvfile import parse_csv
 from node.credentials.items import MAX_BULK, IssueItem, SubmissionInvalidError
+from node.credentials.submission import CredentialInput  # the input format the API reads too
 from node.errors import ApiError, UnauthorizedError, ValidationFailedError
 from node.services.issuance import check_items
 
@@ -45,8 +46,6 @@ GET_RETRIES = 3
 
 
 def _json_items(path: Path, data: bytes) -> list[IssueItem]:
-    from node.api.routes.credentials import CredentialIn  # the request model: one definition of the wire format
-
     try:
         document = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -61,7 +60,7 @@ def _json_items(path: Path, data: bytes) -> list[IssueItem]:
     problems: list[str] = []
     for index, entry in enumerate(document):
         try:
-            items.append(CredentialIn.model_validate(entry).to_item())
+            items.append(CredentialInput.model_validate(entry).to_item())
         except ValidationError as exc:
             for error in exc.errors(include_url=False, include_input=False):
                 where = "".join(f"/{part}" for part in error["loc"])

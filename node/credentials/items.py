@@ -20,6 +20,9 @@ from node.errors import ValidationFailedError
 MAX_BULK = 10_000
 """Most credentials one submission (JSON bulk or CSV file) may carry."""
 
+CLIENT_REF_MAX = 200
+"""Longest ``clientRef`` (the store's column width)."""
+
 EVERY_ITEM = -1
 """The index of a problem of the submission's issuer rather than of one item (it refuses every item)."""
 

@@ -39,6 +39,7 @@ from node.credentials.document import build_document
 from node.credentials.errors import CredentialValidationError, FieldError, InvalidFieldError
 from node.credentials.introspect import TypeInfo, credential_types
 from node.credentials.items import (
+    CLIENT_REF_MAX,
     EVERY_ITEM,
     MAX_BULK,
     IssueItem,
@@ -63,9 +64,6 @@ log = logging.getLogger(__name__)
 
 _document_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """A document as the outbox stores it: compact JSON, non-ASCII characters as they are (the store's own form)."""
-
-CLIENT_REF_MAX = 200
-"""Longest ``clientRef`` (the store's column width)."""
 
 SUBJECT = "/credentialSubject"
 

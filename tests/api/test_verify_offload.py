@@ -18,7 +18,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from node.api.jsonbody import INLINE_PARSE_BYTES
-from node.api.routes.verify import EXAMPLE_BUNDLE, LARGE_AT_ONCE
+from node.api.routes.verify import LARGE_AT_ONCE
+from node.api.schemas.examples import EXAMPLE_BUNDLE
 from node.main import create_app
 from node.readmodel.chainview import RpcChainView
 from node.runtime import Node

@@ -2,107 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
 
 from node.api.deps import EventsDep
-from node.api.errors import ErrorBody
 from node.api.jsonbody import StrictJsonRoute
-from node.readmodel.mirror import TIMESTAMP_ARG
-from node.services.events import EventName, contract_of
-from node.store import Event, EventPage
+from node.api.responses import Responses, documented
+from node.api.schemas.events import EventPageOut
+from node.api.schemas.examples import EXAMPLE_ROOT
+from node.services.events import EventName
 
 router = APIRouter(prefix="/v1", tags=["events"], route_class=StrictJsonRoute)
 
 MAX_LIMIT = 1000
-EXAMPLE_ROOT = "0x4f3c1d2e5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d"
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-
-class EventOut(_Out):
-    """One contract event, in chain order."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "blockNumber": 1234,
-                "blockHash": "0x9a1c5e0d0b3f4e1d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d",
-                "blockTimestamp": 1795309737,
-                "txHash": "0x23a760f9dc58dda1cb3652d99cfbfe5b70a9262c18728dee6cb5a5a9d7223319",
-                "logIndex": 0,
-                "contract": "CredentialRegistry",
-                "name": "CredentialRevoked",
-                "args": {"root": EXAMPLE_ROOT, "credentialHash": "0x" + "00" * 32, "reasonCode": 2},
-                "root": EXAMPLE_ROOT,
-                "issuerId": 1,
-            }
-        }
-    )
-
-    block_number: int = Field(description="The block the event was emitted in.", examples=[1234])
-    block_hash: str = Field(description="That block's hash (0x hex).")
-    block_timestamp: int | None = Field(description="That block's timestamp (Unix seconds).", examples=[1795309737])
-    tx_hash: str = Field(description="The transaction that emitted it (0x hex).")
-    log_index: int = Field(description="Its position among the block's logs.", examples=[0])
-    contract: str = Field(description="`CredentialRegistry` or `RegistryGovernance`.", examples=["CredentialRegistry"])
-    name: str = Field(description="The event's name in the contracts' ABI.", examples=["CredentialAnchored"])
-    args: dict[str, Any] = Field(
-        description="The event's arguments by their ABI names; bytes as 0x hex, addresses checksummed. "
-        "`CredentialAnchored` also carries the anchor record read with `anchorOf` when it was indexed "
-        "(issuerId, keyId, key, anchoredAt, leafCount, credentialType, expiresAt). A lifecycle event's "
-        "credentialHash 0x00…00 means the whole root.",
-        examples=[{"root": EXAMPLE_ROOT, "credentialHash": "0x" + "00" * 32, "reasonCode": 2}],
-    )
-    root: str | None = Field(description="The Merkle root the event is about, if any.", examples=[EXAMPLE_ROOT])
-    issuer_id: int | None = Field(
-        description="The issuer the event is about: its own argument, or the issuer of the root it names.",
-        examples=[1],
-    )
-
-    @classmethod
-    def of(cls, event: Event) -> EventOut:
-        args = dict(event.args)
-        timestamp = args.pop(TIMESTAMP_ARG, None)
-        return cls(
-            block_number=event.block_number,
-            block_hash=event.block_hash,
-            block_timestamp=timestamp if isinstance(timestamp, int) else None,
-            tx_hash=event.tx_hash,
-            log_index=event.log_index,
-            contract=contract_of(event.name),
-            name=event.name,
-            args=args,
-            root=event.root,
-            issuer_id=event.issuer_id,
-        )
-
-
-class EventPageOut(_Out):
-    """One page of events; pass ``nextCursor`` back as ``cursor`` (with the same filters) for the next one."""
-
-    items: list[EventOut] = Field(description="Events in chain order (block number, then log index).")
-    next_cursor: str | None = Field(
-        description="Opaque; null when this page is the last (so far: new events may follow later).",
-        examples=["ZXYxOjEyMzQ6MA"],
-    )
-
-    @classmethod
-    def of(cls, page: EventPage) -> EventPageOut:
-        return cls(items=[EventOut.of(event) for event in page.items], next_cursor=page.next_cursor)
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {
-        "model": ErrorBody,
-        "description": "A filter is malformed (root not 0x + 64 hex digits, an unknown event name) or the cursor was "
-        "not issued by this node; the detail names the parameter.",
-    },
+ERRORS: Responses = {
+    422: documented(
+        "A filter is malformed (root not 0x + 64 hex digits, an unknown event name) or the cursor was "
+        "not issued by this node; the detail names the parameter."
+    ),
 }
 
 

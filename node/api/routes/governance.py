@@ -7,14 +7,14 @@ approval reaches k).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
 from node.api.deps import GovernanceDep, GovernorDep, PrincipalDep
 from node.api.errors import ErrorBody
 from node.api.jsonbody import StrictJsonRoute
-from node.api.routes.issuers import AUTH_ERRORS, WRITE_ERRORS, pending_as_202
+from node.api.responses import AUTH_ERRORS, WRITE_ERRORS, Responses, pending_as_202
 from node.api.schemas.governance import (
     DEFAULT_APPROVAL,
     AccreditationActRequest,
@@ -34,7 +34,7 @@ router = APIRouter(prefix="/v1", tags=["governance"], route_class=StrictJsonRout
 
 BodyId = Annotated[int, Path(ge=1, le=2**32 - 1, description="The body's on-chain id.")]
 ProposalId = Annotated[int, Path(ge=1, le=2**62, description="The proposal's id.")]
-WRITE_202: dict[int | str, dict[str, Any]] = {
+WRITE_202: Responses = {
     **WRITE_ERRORS,
     202: {"model": ChainAct, "description": "Proposed; waits for other governors' approvals."},
 }

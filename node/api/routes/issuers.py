@@ -6,13 +6,14 @@ Acts on an issuer are signed by its body's admin key when this node holds it, el
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
 from node.api.deps import GovernanceDep, GovernorDep, PrincipalDep
 from node.api.errors import ErrorBody
 from node.api.jsonbody import StrictJsonRoute
+from node.api.responses import AUTH_ERRORS, WRITE_ERRORS, Responses, pending_as_202
 from node.api.schemas.governance import (
     AccreditationActRequest,
     AccreditedIssuer,
@@ -32,36 +33,16 @@ from node.services.governance import models as values
 
 router = APIRouter(prefix="/v1/issuers", tags=["issuers"], route_class=StrictJsonRoute)
 
-# --- path parameters and shared responses (also used by node/api/routes/governance.py) ----------------------------
+# --- path parameters ----------------------------------------------------------------------------------------------
 
 IssuerId = Annotated[int, Path(ge=1, le=2**32 - 1, description="The issuer's on-chain id.")]
 KeyAddress = Annotated[str, Path(pattern="^0x[0-9a-fA-F]{40}$", description="The signing key's address.")]
 
 
-AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "No API key, or an unknown / revoked one."},
-    403: {"model": ErrorBody, "description": "Not a governor or admin key, or the contract refused the acting key."},
-    422: {"model": ErrorBody, "description": "The request breaks a rule (the detail names the field and the rule)."},
-}
-WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
-    **AUTH_ERRORS,
-    404: {"model": ErrorBody, "description": "No such body, issuer, key or proposal."},
-    409: {
-        "model": ErrorBody,
-        "description": "Not allowed from the current status (the detail says why and what next).",
-    },
-    502: {"model": ErrorBody, "description": "The chain refused the transaction."},
-    503: {
-        "model": ErrorBody,
-        "description": "The chain is unreachable (retry later), or the node holds no key it needs: no keystore "
-        "passphrase configured (KeystorePassphraseMissingError: set CREDREG_KEYSTORE_PASSPHRASE or _FILE), no "
-        "governor key or no keystore for the signer (SignerUnavailableError). The detail says which.",
-    },
-}
-
-
-def pending_as_202(response: Response, act: values.ChainAct, done: int = status.HTTP_200_OK) -> None:
-    response.status_code = done if act.executed else status.HTTP_202_ACCEPTED
+def _accredited(response: Response, result: values.AccreditedIssuer) -> AccreditedIssuer:
+    if not result.registered:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return AccreditedIssuer.model_validate(result)
 
 
 # --- routes --------------------------------------------------------------------------------------------------------
@@ -108,9 +89,7 @@ def accredit_issuer(
         body_admin_keystore_path=body.body_admin_keystore_path,
         mint_api_key=body.mint_api_key,
     )
-    if not result.registered:
-        response.status_code = status.HTTP_202_ACCEPTED
-    return AccreditedIssuer.model_validate(result)
+    return _accredited(response, result)
 
 
 @router.post(
@@ -132,9 +111,7 @@ def register_issuer(
         body_admin_keystore_path=body.body_admin_keystore_path,
         mint_api_key=body.mint_api_key,
     )
-    if not result.registered:
-        response.status_code = status.HTTP_202_ACCEPTED
-    return AccreditedIssuer.model_validate(result)
+    return _accredited(response, result)
 
 
 def _issuer_act(
@@ -151,7 +128,7 @@ def _issuer_act(
     return ChainAct.model_validate(act)
 
 
-WRITE_202: dict[int | str, dict[str, Any]] = {
+WRITE_202: Responses = {
     **WRITE_ERRORS,
     202: {"model": ChainAct, "description": "Proposed through governance; waits for approvals."},
 }

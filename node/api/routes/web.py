@@ -22,12 +22,11 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from node.api.deps import NodeDep
+from node.api.schemas.disclosure import DisclosurePoliciesOut, DisclosurePolicyOut
 from node.credentials.disclosure import policy_for
 from node.credentials.types import known_types
 
@@ -53,16 +52,24 @@ VENDOR: dict[str, tuple[str, frozenset[str]]] = {
         frozenset({"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "oauth2-redirect.html"}),
     ),
     "redoc": ("redoc/bundles", frozenset({"redoc.standalone.js"})),
+    "qrcode-generator": ("qrcode-generator/dist", frozenset({"qrcode.mjs"})),
 }
 """Assets served from pinned npm packages: URL folder → (folder under node_modules, the files served)."""
 
 PUBLIC_PATHS = re.compile(
-    r"^/(?:v1/verify(?:/batch)?|v1/status/[^/]+|v1/credential-types|v1/disclosure-policies|healthz)$"
+    r"^/(?:v1/verify(?:/batch)?|v1/status/[^/]+|v1/shares/[^/]+|v1/credential-types|v1/disclosure-policies|healthz)$"
 )
-"""Routes a page on another origin may call (read-only, no credentials): verify, status, the catalogues, health."""
+"""Routes a page on another origin may call (read-only, no credentials): verify, status, opening a share link, the
+catalogues, health."""
 
 _ASSET = re.compile(r"^[a-z0-9][a-z0-9._-]*\.(?:css|js|svg|png|ico)$")
-_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml", ".png": "image/png"}
+_TYPES = {
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
 
 router = APIRouter()
 
@@ -153,40 +160,6 @@ def redoc() -> HTMLResponse:
 # --- disclosure policies ----------------------------------------------------------------------------------------
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
-
-
-class ClaimOut(_Model):
-    label: str = Field(examples=["Qualification"])
-    path: str = Field(examples=["/credentialSubject/qualification/title"])
-
-
-class DisclosurePolicyOut(_Model):
-    """What a holder may hide of one credential type and version."""
-
-    type: str = Field(examples=["formal-qualification"])
-    version: int = Field(examples=[1])
-    title: str = Field(examples=["Formal qualification"])
-    schema_id: str = Field(
-        description="The document's /credentialSchema/id for this type and version.",
-        examples=["https://w3id.org/credreg/schemas/formal-qualification/v1"],
-    )
-    hideable: list[str] = Field(
-        description="JSON pointers a holder may hide: the field, or every field under it.",
-        examples=[["/credentialSubject/learner", "/credentialSubject/awardDate"]],
-    )
-    level_field: str | None = Field(
-        description="The field that decides the issuer's accreditation scope.",
-        examples=["/credentialSubject/qualification/nqfLevel"],
-    )
-    claims: list[ClaimOut] = Field(description="The type's main claims, with labels for people.")
-
-
-class DisclosurePoliciesOut(_Model):
-    policies: list[DisclosurePolicyOut]
-
-
 @router.get(
     "/v1/disclosure-policies",
     tags=["verification"],
@@ -195,21 +168,7 @@ class DisclosurePoliciesOut(_Model):
 def disclosure_policies() -> DisclosurePoliciesOut:
     """Public and read-only: each type's disclosure policy (as in `node/credentials/schemas/disclosure/`), which the
     learner's page uses to offer only the fields a verifier accepts hidden."""
-    policies = []
-    for credential_type in known_types():
-        policy = policy_for(credential_type)
-        policies.append(
-            DisclosurePolicyOut(
-                type=credential_type.name,
-                version=credential_type.version,
-                title=credential_type.title,
-                schema_id=credential_type.schema_id,
-                hideable=list(policy.hideable),
-                level_field=policy.level_field,
-                claims=[ClaimOut(label=c.label, path=c.path) for c in policy.claims],
-            )
-        )
-    return DisclosurePoliciesOut(policies=policies)
+    return DisclosurePoliciesOut(policies=[DisclosurePolicyOut.of(t, policy_for(t)) for t in known_types()])
 
 
 # --- CORS for the public routes only ----------------------------------------------------------------------------
