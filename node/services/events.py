@@ -10,6 +10,7 @@ import base64
 import binascii
 from enum import StrEnum
 
+from node.credentials.hash32 import Hash32
 from node.errors import ValidationFailedError
 from node.store import EventPage, Store
 
@@ -70,9 +71,12 @@ class EventsService:
         if name is not None and name not in EventName.__members__:
             raise ValidationFailedError(f"name: unknown event {name!r}; use one of {', '.join(EventName)}.")
         if root is not None:
-            root = root.lower()
-            if len(root) != 66 or not root.startswith("0x") or any(c not in "0123456789abcdef" for c in root[2:]):
-                raise ValidationFailedError("root: must be 0x followed by 64 hex digits (a Merkle root or a leaf).")
+            try:
+                root = Hash32.from_hex(root.lower()).hex0x
+            except ValueError:
+                raise ValidationFailedError(
+                    "root: must be 0x followed by 64 hex digits (a Merkle root or a leaf)."
+                ) from None
         page = self._store.query_events(
             name=name,
             issuer_id=issuer_id,
