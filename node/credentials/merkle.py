@@ -17,10 +17,11 @@ A tree of one leaf has root == leaf and an empty proof.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from node.credentials.errors import MerkleTreeError
+from node.credentials.hash32 import Hash32
 from node.credentials.keccak import keccak256, to_hex
 
 LEAF_ENCODING: tuple[str, ...] = ("bytes32",)
@@ -115,13 +116,7 @@ class MerkleTree:
     def proof(self, index: int) -> list[bytes]:
         """The siblings from the leaf of the credential at ``index`` up to (not including) the root."""
         self._check_index(index)
-        tree = self._tree
-        i = self._tree_index[index]
-        proof: list[bytes] = []
-        while i > 0:
-            proof.append(tree[i + 1 if i % 2 else i - 1])
-            i = (i - 1) // 2
-        return proof
+        return _siblings(self._tree.__getitem__, self._tree_index[index])
 
     def proofs(self) -> list[list[bytes]]:
         """Every proof at once, in input order: one pass over the tree, each node's proof shared by its children."""
@@ -156,35 +151,65 @@ class MerkleTree:
             )
 
 
-def proof_from_nodes(nodes: bytes, credential_hash: bytes) -> list[bytes]:
-    """The proof of ``credential_hash`` in a tree stored as :meth:`MerkleTree.nodes` (no hashing beyond its leaf).
+class StoredTree:
+    """A tree as a batch stores it (:meth:`MerkleTree.nodes`: ``2n - 1`` nodes of 32 bytes, the root first, the
+    sorted leaves last in descending order): its root, its leaves and any member's proof, with no hashing beyond the
+    member's leaf. The credential hashes themselves are not in it."""
 
-    The sorted leaves sit at the end of the array in descending order, so the leaf is found by binary search.
-    """
-    if not nodes or len(nodes) % 32 or (len(nodes) // 32) % 2 == 0:
-        raise MerkleTreeError(f"A stored tree must hold an odd number of 32-byte nodes; got {len(nodes)} bytes.")
-    size = len(nodes) // 32
-    n = (size + 1) // 2
-    leaf = leaf_hash(credential_hash)
-    # sorted leaf k (ascending) is node size - 1 - k
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        at = (size - 1 - mid) * 32
-        if nodes[at : at + 32] < leaf:
-            lo = mid + 1
-        else:
-            hi = mid
-    i = size - 1 - lo
-    if lo == n or nodes[i * 32 : i * 32 + 32] != leaf:
-        raise MerkleTreeError(
-            f"The credential hash {to_hex(credential_hash)} is not in this batch; "
-            "check that the credential belongs to this anchor."
-        )
+    __slots__ = ("_nodes", "_size")
+
+    def __init__(self, nodes: bytes) -> None:
+        if not nodes or len(nodes) % 32 or (len(nodes) // 32) % 2 == 0:
+            raise MerkleTreeError(f"A stored tree must hold an odd number of 32-byte nodes; got {len(nodes)} bytes.")
+        self._nodes = bytes(nodes)
+        self._size = len(nodes) // 32
+
+    def __len__(self) -> int:
+        """How many credentials the tree holds."""
+        return (self._size + 1) // 2
+
+    @property
+    def root(self) -> Hash32:
+        return Hash32(self._nodes[:32])
+
+    def sorted_leaves(self) -> list[bytes]:
+        """The leaves in ascending order (the order :class:`MerkleTree` sorts them into)."""
+        size = self._size
+        return [self._node(i) for i in range(size - 1, size - 1 - len(self), -1)]
+
+    def proof(self, credential_hash: bytes) -> list[bytes]:
+        """The siblings from the leaf of ``credential_hash`` up to the root (the leaf is found by binary search)."""
+        size, n = self._size, len(self)
+        leaf = leaf_hash(credential_hash)
+        # sorted leaf k (ascending) is node size - 1 - k
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._node(size - 1 - mid) < leaf:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == n or self._node(size - 1 - lo) != leaf:
+            raise MerkleTreeError(
+                f"The credential hash {to_hex(credential_hash)} is not in this batch; "
+                "check that the credential belongs to this anchor."
+            )
+        return _siblings(self._node, size - 1 - lo)
+
+    def _node(self, i: int) -> bytes:
+        return self._nodes[i * 32 : i * 32 + 32]
+
+
+def proof_from_nodes(nodes: bytes, credential_hash: bytes) -> list[bytes]:
+    """The proof of ``credential_hash`` in a tree stored as :meth:`MerkleTree.nodes` (:meth:`StoredTree.proof`)."""
+    return StoredTree(nodes).proof(credential_hash)
+
+
+def _siblings(node: Callable[[int], bytes], i: int) -> list[bytes]:
+    """The proof of tree node ``i``: its sibling, its parent's sibling, ... up to (not including) the root."""
     proof: list[bytes] = []
     while i > 0:
-        sibling = i + 1 if i % 2 else i - 1
-        proof.append(nodes[sibling * 32 : sibling * 32 + 32])
+        proof.append(node(i + 1 if i % 2 else i - 1))
         i = (i - 1) // 2
     return proof
 

@@ -10,6 +10,7 @@ import pytest
 from node.credentials.bundle import AnchorInfo, attach_anchor, batch_tree, dumps_bundle, loads_bundle, make_bundles
 from node.credentials.document import build_document, verify_integrity
 from node.credentials.errors import BundleFormatError
+from node.credentials.merkle import StoredTree
 from tests.samples import VALID
 
 ANCHOR = AnchorInfo(472_019, "0x" + "ab" * 20, bytes(range(32)), 99)
@@ -36,6 +37,17 @@ def test_bundles_round_trip_through_json_and_verify() -> None:
         again = loads_bundle(dumps_bundle(b))
         assert again == b
         assert verify_integrity(again).ok
+
+
+def test_a_bundle_from_the_stored_tree_is_the_batch_bundle_byte_for_byte() -> None:
+    """What a holder gets later (the proof read from the batch's stored nodes, then attach_anchor) is exactly what
+    make_bundles gave at anchoring time."""
+    docs = batch(5)
+    tree = batch_tree(docs)
+    stored = StoredTree(tree.nodes())
+    for doc, made in zip(docs, make_bundles(docs, tree, ANCHOR), strict=True):
+        proof = stored.proof(bytes.fromhex(doc["proof"]["credentialHash"][2:]))
+        assert dumps_bundle(attach_anchor(doc, stored.root, proof, ANCHOR)) == dumps_bundle(made)
 
 
 def test_documents_must_be_given_in_tree_order() -> None:

@@ -16,7 +16,15 @@ from hypothesis import strategies as st
 
 from node.credentials.errors import MerkleTreeError
 from node.credentials.keccak import keccak256, to_hex
-from node.credentials.merkle import MerkleTree, leaf_hash, node_hash, process_proof, proof_from_nodes, verify
+from node.credentials.merkle import (
+    MerkleTree,
+    StoredTree,
+    leaf_hash,
+    node_hash,
+    process_proof,
+    proof_from_nodes,
+    verify,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ORACLE = Path(__file__).with_name("oz_merkle.js")
@@ -111,6 +119,27 @@ def test_a_stored_tree_refuses_a_stranger_and_a_malformed_blob() -> None:
     for bad in (b"", nodes[:-1], nodes[:64]):
         with pytest.raises(MerkleTreeError, match="odd number of 32-byte nodes"):
             proof_from_nodes(bad, hs[0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=40))
+def test_a_stored_tree_knows_its_root_and_leaves(credential_hashes: list[bytes]) -> None:
+    tree = MerkleTree(credential_hashes)
+    stored = StoredTree(tree.nodes())
+    assert len(stored) == len(tree)
+    assert stored.root == tree.root
+    assert stored.root.hex0x == "0x" + tree.root.hex()
+    assert stored.sorted_leaves() == sorted(leaf_hash(h) for h in credential_hashes)
+    for i, h in enumerate(credential_hashes):
+        assert stored.proof(h) == proof_from_nodes(tree.nodes(), h)
+        if credential_hashes.count(h) == 1:
+            assert stored.proof(h) == tree.proof(i)
+
+
+def test_a_stored_tree_refuses_a_malformed_blob() -> None:
+    for bad in (b"", b"\x00" * 31, b"\x00" * 64):
+        with pytest.raises(MerkleTreeError, match="odd number of 32-byte nodes"):
+            StoredTree(bad)
 
 
 def test_index_of_and_credential_hash() -> None:
