@@ -66,6 +66,23 @@ class Settings(BaseSettings):
         description="Largest body of every other route (one credential, lifecycle, governance and admin calls).",
     )
 
+    share_max_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Longest a learner's share link may stay open (days); the learner picks up to this.",
+    )
+    share_creates_per_minute: int = Field(
+        default=10,
+        ge=1,
+        description="Share links one client address may create per minute (POST /v1/shares); more get 429.",
+    )
+    share_sweep_interval_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often the node deletes the ciphertext of share links past their expiry (seconds).",
+    )
+
     gil_switch_interval_ms: float = Field(
         default=1.0,
         ge=0.1,

@@ -282,3 +282,24 @@ class ChainReorganisedError(ChainUnavailableError):
     """The chain changed under the indexer while it read a range of blocks; it rewinds and reads again next poll."""
 
     status_code = 503
+
+
+# --- share links (node/services/sharing.py) -------------------------------------------------------------------------
+
+
+class ShareGoneError(RegistryError):
+    """A share link that existed but can no longer be opened: it expired, its holder revoked it, or it was opened as
+    many times as its holder allowed. The detail says which; the node no longer holds its ciphertext."""
+
+    status_code = 410
+
+
+class TooManyRequestsError(RegistryError):
+    """A client asked for more than the node allows per minute (e.g. creating share links); the detail says when to
+    try again."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s

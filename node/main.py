@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -12,7 +14,7 @@ from fastapi import FastAPI
 
 from node.api.errors import install_error_handlers
 from node.api.limits import BodySizeLimit
-from node.api.routes import credentials, events, governance, health, issuers, lifecycle, verify, web
+from node.api.routes import credentials, events, governance, health, issuers, lifecycle, shares, verify, web
 from node.config import Settings, get_settings
 from node.runtime import Node
 
@@ -38,6 +40,24 @@ def _batcher(node: Node) -> Batcher | BatcherProcess | None:
     return Batcher(node)
 
 
+async def _sweep_shares(node: Node) -> None:
+    """Delete the ciphertext of share links past their expiry, every CREDREG_SHARE_SWEEP_INTERVAL_S."""
+    from node.services.sharing import SharingService
+
+    service = SharingService(node.store, node.settings)
+    while True:
+        await asyncio.sleep(node.settings.share_sweep_interval_s)
+        try:
+            purged = await asyncio.to_thread(service.sweep)
+        except Exception:  # the database may be briefly unavailable: the next sweep tries again
+            log.exception(
+                "sweeping expired share links failed; trying again in %s s", node.settings.share_sweep_interval_s
+            )
+            continue
+        if purged:
+            log.info("share links: deleted the ciphertext of %d expired links", purged)
+
+
 def create_app(settings: Settings | None = None, node: Node | None = None) -> FastAPI:
     """The API app. Pass ``node`` to serve an already-opened node (tests, `credreg run`); else it opens one."""
 
@@ -56,7 +76,11 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         from node.workers.indexer import attach_indexer
 
         indexer = attach_indexer(app.state.node)  # the mirror: node.workers.mirror; lag for /readyz
+        sweeper = asyncio.create_task(_sweep_shares(app.state.node))
         yield
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
         if indexer is not None:
             indexer.stop()
         if batcher is not None:
@@ -75,7 +99,8 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         redoc_url=None,
     )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, settings=settings or (node.settings if node is not None else get_settings()))
+    app_settings = settings or (node.settings if node is not None else get_settings())
+    app.add_middleware(BodySizeLimit, settings=app_settings)
     app.include_router(health.router)
     app.include_router(lifecycle.router)
     app.include_router(issuers.router)
@@ -83,5 +108,6 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(credentials.router)
     app.include_router(events.router)
     app.include_router(verify.router)
+    shares.install(app, app_settings)
     web.install(app)  # the verify and learner's pages, offline /docs and /redoc, CORS on the public routes
     return app

@@ -20,6 +20,7 @@ from node.errors import (
     NotFoundError,
     PayloadTooLargeError,
     RegistryError,
+    TooManyRequestsError,
     UnauthorizedError,
     ValidationFailedError,
 )
@@ -41,6 +42,8 @@ def error_response(exc: RegistryError, headers: dict[str, str] | None = None) ->
 
 async def registry_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RegistryError)
+    if isinstance(exc, TooManyRequestsError):
+        return error_response(exc, {"Retry-After": str(exc.retry_after_s)})
     return error_response(exc)
 
 

@@ -169,3 +169,18 @@ class BlockRow(Base):
 
     number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     hash: Mapped[str] = mapped_column(String(HEX32))
+
+
+class ShareRow(Base):
+    """A share link (node/store/_shares.py): ciphertext, expiry and opens; never the key, never plaintext."""
+
+    __tablename__ = "shares"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder_token_hash: Mapped[str] = mapped_column(String(64))
+    ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    max_opens: Mapped[int | None] = mapped_column(Integer)
+    opens: Mapped[int] = mapped_column(Integer)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

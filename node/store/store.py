@@ -10,10 +10,11 @@ from node.config import Settings
 from node.store._chain import ChainRepository
 from node.store._issuers import IssuerRepository
 from node.store._outbox import OutboxRepository
+from node.store._shares import ShareRepository
 from node.store.engine import is_sqlite
 
 
-class Store(IssuerRepository, OutboxRepository, ChainRepository):
+class Store(IssuerRepository, OutboxRepository, ChainRepository, ShareRepository):
     """Engine + sessions for one database URL, and every repository operation of the node.
 
     Create one per process (nothing connects until first use), call :meth:`migrate` at start-up, share it between

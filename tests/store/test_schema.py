@@ -45,6 +45,7 @@ def test_migrate_creates_schema_matching_models(db_path: Path) -> None:
         "events",
         "indexer_cursor",
         "blocks",
+        "shares",
     }
     store.close()
 
