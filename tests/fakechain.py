@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from node.chain.records import ChainBlock
 from node.chain.registry import (
     OPEN_END,
     AccreditationStatus,
@@ -34,7 +35,7 @@ from node.credentials.document import build_document
 from node.credentials.hashing import issuer_metadata_hash
 from node.credentials.keccak import keccak256, to_hex
 from node.credentials.types import type_id_bytes32
-from node.readmodel.chainview import AnchorTx, BlockRef, LeafState
+from node.readmodel.chainview import AnchorTx, LeafState
 
 CHAIN_ID = 472019
 REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -195,8 +196,8 @@ class FakeChain:
 
     # --- the ChainView protocol ---------------------------------------------------------------------------------------
 
-    def as_of(self) -> BlockRef:
-        return self.block(self.number) or BlockRef(self.number, "0x" + "00" * 32, self.now)
+    def as_of(self) -> ChainBlock:
+        return self.block(self.number) or ChainBlock(self.number, "0x" + "00" * 32, self.now)
 
     def snapshot(self) -> FakeChain:
         return self
@@ -233,10 +234,10 @@ class FakeChain:
         block = self.anchor_blocks.get(root)
         return AnchorTx(to_hex(keccak256(b"tx" + root)), block) if block is not None else None
 
-    def block(self, number: int) -> BlockRef | None:
+    def block(self, number: int) -> ChainBlock | None:
         if not 1 <= number <= self.number:
             return None
-        return BlockRef(number, to_hex(keccak256(number.to_bytes(8, "big"))), START + number - 1)
+        return ChainBlock(number, to_hex(keccak256(number.to_bytes(8, "big"))), START + number - 1)
 
     # --- the state as checkpoint facts (for the test vectors, tests/vectors) ------------------------------------------
 

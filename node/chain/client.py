@@ -18,7 +18,13 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
-from web3.exceptions import ContractCustomError, ContractLogicError, ProviderConnectionError, Web3RPCError
+from web3.exceptions import (
+    ContractCustomError,
+    ContractLogicError,
+    ProviderConnectionError,
+    RequestTimedOut,
+    Web3RPCError,
+)
 from web3.types import RPCEndpoint
 
 from node.chain.errors import sentence
@@ -44,6 +50,16 @@ def connect(rpc_url: str, timeout_s: float = 10.0) -> Web3:
             "(`credreg devnet start`) or point CREDREG_RPC_URL / --rpc-url at a running node."
         ) from exc
     return w3
+
+
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    requests.RequestException,
+    ProviderConnectionError,
+    RequestTimedOut,
+    ConnectionError,
+    TimeoutError,
+)
+"""What a transport fault (refused, reset, timeout) raises on a read: never a contract's answer."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """Typed bindings to the deployed CredentialRegistry and RegistryGovernance (the only place that calls them).
 
 Services use :class:`RegistryClient`; routes never see web3. Views raise ContractRevertError (decoded custom error)
-on a revert; writes go through a :class:`~node.chain.txmanager.TxManager` of the acting key.
+on a revert; writes are built by ``client.writes`` / ``client.governance_writes`` (:mod:`node.chain.bindings`, one
+typed builder per state-changing function) and go through a :class:`~node.chain.txmanager.TxManager` of the acting
+key. The records it returns live in :mod:`node.chain.records` (re-exported here: most readers import them from here),
+the log reading in :mod:`node.chain.logs`, the multicall reads in :mod:`node.chain.multiread`.
 """
 
 from __future__ import annotations
@@ -10,30 +13,38 @@ import contextlib
 import copy
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import requests
-from eth_account.messages import encode_typed_data
-from eth_account.signers.local import LocalAccount
-from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
-from web3.exceptions import (
-    BlockNotFound,
-    ProviderConnectionError,
-    RequestTimedOut,
-    TransactionNotFound,
-    Web3RPCError,
-)
+from web3.exceptions import BlockNotFound
 from web3.logs import DISCARD
 from web3.types import BlockIdentifier, TxReceipt
 
-from node.chain.client import REVERT_ERRORS, decode_revert, load_artifact
+from node.chain.anchorsig import ANCHOR_TYPES as ANCHOR_TYPES
+from node.chain.anchorsig import sign_anchor as sign_anchor
+from node.chain.bindings import GovernanceWrites, RegistryWrites
+from node.chain.client import REVERT_ERRORS, TRANSPORT_ERRORS, decode_revert, load_artifact
 from node.chain.deploy import GOVERNANCE, REGISTRY, Manifest
-from node.chain.txmanager import Call, TxManager
+from node.chain.logs import anchor_logs, issuer_identities
+from node.chain.logs import chain_logs as chain_logs
+from node.chain.logs import in_halves as in_halves
+from node.chain.multiread import accreditation_at as accreditation_at
+from node.chain.multiread import anchors_at as anchors_at
+from node.chain.records import AccreditationReads as AccreditationReads
+from node.chain.records import AnchorLog as AnchorLog
+from node.chain.records import AnchorRecord as AnchorRecord
+from node.chain.records import BodyRecord as BodyRecord
+from node.chain.records import ChainBlock as ChainBlock
+from node.chain.records import ChainLog as ChainLog
+from node.chain.records import IssuerRecord as IssuerRecord
+from node.chain.records import KeyRecord as KeyRecord
+from node.chain.records import ProposalRecord as ProposalRecord
+from node.chain.records import anchor_record, body_record, issuer_record
+from node.chain.records import type_id as type_id
+from node.chain.txmanager import Call, SignedTx, TxManager
 from node.chain.values import OPEN_END as OPEN_END
 from node.chain.values import AccreditationStatus as AccreditationStatus
 from node.chain.values import CredentialStatus as CredentialStatus
@@ -41,144 +52,6 @@ from node.chain.values import Validity as Validity
 from node.errors import ChainUnavailableError, ContractRevertError
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class AnchorRecord:
-    root: bytes
-    issuer_id: int
-    key_id: int
-    key: str
-    anchored_at: int
-    leaf_count: int
-    credential_type: bytes
-    expires_at: int
-    status: CredentialStatus
-    reason_code: int
-    status_since: int
-
-    @property
-    def exists(self) -> bool:
-        return self.issuer_id != 0
-
-
-@dataclass(frozen=True)
-class AnchorLog:
-    """Where a root was anchored: the transaction and block of its CredentialAnchored log, and who sent it."""
-
-    root: bytes
-    tx_hash: str
-    block_number: int
-    block_hash: str
-    sender: str
-    nonce: int
-
-
-@dataclass(frozen=True)
-class KeyRecord:
-    key: str
-    issuer_id: int
-    key_id: int
-    valid_from: int
-    valid_until: int
-    compromised_at: int
-    effective_from: int
-    effective_until: int
-
-
-@dataclass(frozen=True)
-class IssuerRecord:
-    issuer_id: int
-    body_id: int
-    max_level: int
-    status: AccreditationStatus
-    held_by_governance: bool
-    valid_from: int
-    valid_until: int
-    status_changed_at: int
-    metadata_hash: bytes
-    metadata_uri: str
-
-
-@dataclass(frozen=True)
-class BodyRecord:
-    body_id: int
-    admin: str
-    max_level: int
-    status: AccreditationStatus
-    valid_from: int
-    valid_until: int
-    status_changed_at: int
-    metadata_uri: str
-
-
-@dataclass(frozen=True)
-class ProposalRecord:
-    proposal_id: int
-    proposer: str
-    target: str
-    deadline: int
-    executed: bool
-    data: bytes
-    approvals: int
-    """Approvals by current governors."""
-
-
-def type_id(name: str) -> bytes:
-    """The bytes32 id of a credential type on chain: keccak256("credreg:type:<name>")."""
-    return keccak(text=f"credreg:type:{name}")
-
-
-ANCHOR_TYPES: dict[str, list[dict[str, str]]] = {
-    "EIP712Domain": [
-        {"name": "name", "type": "string"},
-        {"name": "version", "type": "string"},
-        {"name": "chainId", "type": "uint256"},
-        {"name": "verifyingContract", "type": "address"},
-    ],
-    "Anchor": [
-        {"name": "root", "type": "bytes32"},
-        {"name": "leafCount", "type": "uint32"},
-        {"name": "credentialType", "type": "bytes32"},
-        {"name": "expiresAt", "type": "uint40"},
-        {"name": "deadline", "type": "uint40"},
-    ],
-}
-"""The EIP-712 types of a delegated anchor (`anchorBySig`); the domain is {name "CredentialRegistry", version "1",
-chain id, registry address}, so a signature is bound to one chain and one contract."""
-
-
-def sign_anchor(
-    key: LocalAccount,
-    registry_address: str,
-    chain_id: int,
-    root: bytes,
-    leaf_count: int,
-    credential_type: bytes,
-    expires_at: int,
-    deadline: int,
-) -> tuple[int, bytes, bytes]:
-    """An issuer key's EIP-712 `Anchor` signature as (v, r, s), for anyone to submit with `anchorBySig` (the key can
-    stay offline; a relayer pays). Single-use: a root is anchored once only."""
-    message = {
-        "types": ANCHOR_TYPES,
-        "primaryType": "Anchor",
-        "domain": {
-            "name": "CredentialRegistry",
-            "version": "1",
-            "chainId": chain_id,
-            "verifyingContract": registry_address,
-        },
-        "message": {
-            "root": root,
-            "leafCount": leaf_count,
-            "credentialType": credential_type,
-            "expiresAt": expires_at,
-            "deadline": deadline,
-        },
-    }
-    signed = key.sign_message(encode_typed_data(full_message=message))
-    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
 
 class RegistryClient:
@@ -194,6 +67,13 @@ class RegistryClient:
             address=Web3.to_checksum_address(manifest.address(GOVERNANCE)), abi=governance_abi
         )
         self.abi: list[dict[str, Any]] = [*registry_abi, *governance_abi]
+        self._bind_writes()
+
+    def _bind_writes(self) -> None:
+        self.writes = RegistryWrites(self.registry)
+        """The registry's write calls, typed (``client.writes.add_issuer_key(...)``)."""
+        self.governance_writes = GovernanceWrites(self.governance)
+        """The governance contract's write calls, typed."""
 
     # --- calls and reverts -------------------------------------------------------------------------------------
 
@@ -211,11 +91,14 @@ class RegistryClient:
     def transact(self, tm: TxManager, fn: ContractFunction) -> TxReceipt:
         return tm.transact(Call.of(fn))
 
+    def wait(self, tm: TxManager, signed: SignedTx, timeout_s: float | None = None) -> TxReceipt:
+        """``tm.wait(signed)``, a revert decoded by both contracts' custom errors."""
+        return tm.wait(signed, timeout_s=timeout_s, abi=self.abi)
+
     # --- reads ---------------------------------------------------------------------------------------------------
 
     def anchor_of(self, root: bytes) -> AnchorRecord:
-        r = self.view(lambda: self.registry.functions.anchorOf(root).call())
-        return AnchorRecord(root, r[0], r[1], r[2], r[3], r[4], bytes(r[5]), r[6], CredentialStatus(r[7]), r[8], r[9])
+        return anchor_record(root, self.view(lambda: self.registry.functions.anchorOf(root).call()))
 
     def key_of(self, key: str) -> KeyRecord:
         r = self.view(lambda: self.registry.functions.keyOf(Web3.to_checksum_address(key)).call())
@@ -225,12 +108,10 @@ class RegistryClient:
         return KeyRecord(*self.view(lambda: self.registry.functions.keyById(key_id).call()))
 
     def issuer_of(self, issuer_id: int) -> IssuerRecord:
-        r = self.view(lambda: self.registry.functions.issuerOf(issuer_id).call())
-        return IssuerRecord(issuer_id, r[0], r[1], AccreditationStatus(r[2]), r[3], r[4], r[5], r[6], bytes(r[7]), r[8])
+        return issuer_record(issuer_id, self.view(lambda: self.registry.functions.issuerOf(issuer_id).call()))
 
     def body_of(self, body_id: int) -> BodyRecord:
-        r = self.view(lambda: self.registry.functions.bodyOf(body_id).call())
-        return BodyRecord(body_id, r[0], r[1], AccreditationStatus(r[2]), r[3], r[4], r[5], r[6])
+        return body_record(body_id, self.view(lambda: self.registry.functions.bodyOf(body_id).call()))
 
     def issuer_types(self, issuer_id: int) -> list[bytes]:
         return [bytes(t) for t in self.view(lambda: self.registry.functions.issuerTypes(issuer_id).call())]
@@ -246,11 +127,60 @@ class RegistryClient:
         valid, code = self.view(lambda: self.registry.functions.isValidAt(root, credential_hash, proof, t).call())
         return bool(valid), Validity(code)
 
+    def body_count(self) -> int:
+        return int(self.view(self.registry.functions.bodyCount().call))
+
+    def body_types(self, body_id: int) -> list[bytes]:
+        return [bytes(t) for t in self.view(lambda: self.registry.functions.bodyTypes(body_id).call())]
+
+    def status_of(self, root: bytes, credential_hash: bytes, proof: list[bytes]) -> tuple[CredentialStatus, int, int]:
+        """Effective status now of (root, credential): (status, reason code, since)."""
+        status, reason, since = self.view(lambda: self.registry.functions.statusOf(root, credential_hash, proof).call())
+        return CredentialStatus(status), int(reason), int(since)
+
+    def replacement_of(self, root: bytes, credential_hash: bytes) -> tuple[bytes, bytes]:
+        """(replacement root, replacement credential hash) of a superseded (root, credential); zeros when none."""
+        rr, rh = self.view(lambda: self.registry.functions.replacementOf(root, credential_hash).call())
+        return bytes(rr), bytes(rh)
+
+    def issuer_identities(self, issuer_id: int, to_block: int | None = None) -> tuple[str, ...]:
+        """Every metadata URI the issuer was accredited with or moved to (its logs up to ``to_block``), oldest
+        first."""
+        return issuer_identities(self, issuer_id, to_block)
+
+    def registry_events(self, receipt: TxReceipt, name: str) -> list[dict[str, Any]]:
+        """The arguments of every registry event ``name`` in ``receipt`` (e.g. a governance execute's receipt)."""
+        event = self.registry.events[name]()
+        return [
+            dict(e["args"])
+            for e in event.process_receipt(receipt, errors=DISCARD)
+            if e["address"] == self.registry.address
+        ]
+
+    def latest_timestamp(self) -> int:
+        """The latest block's timestamp: the chain's "now" (windows and cut-offs are compared with it)."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
     # --- writes --------------------------------------------------------------------------------------------------
 
     def anchor_fn(self, root: bytes, leaf_count: int, credential_type: bytes, expires_at: int = 0) -> ContractFunction:
-        fn: ContractFunction = self.registry.functions.anchor(root, leaf_count, credential_type, expires_at)
+        return self.writes.anchor(root, leaf_count, credential_type, expires_at)
+
+    def anchor_single_fn(self, root: bytes, type_index: int) -> ContractFunction:
+        """``anchorSingle``: one credential (root == its leaf), no expiry, type by its compact id."""
+        return self.writes.anchor_single(root, type_index)
+
+    def registry_fn(self, name: str, *args: Any) -> ContractFunction:
+        """Deprecated, for tests/api/test_authz.py only: node code builds calls with ``self.writes``."""
+        fn: ContractFunction = self.registry.get_function_by_name(name)(*args)
         return fn
+
+    def governance_fn(self, name: str, *args: Any) -> ContractFunction:
+        """Deprecated, for tests/api/test_authz.py only: node code builds calls with ``self.governance_writes``."""
+        fn: ContractFunction = self.governance.get_function_by_name(name)(*args)
+        return fn
+
+    # --- governance ----------------------------------------------------------------------------------------------
 
     def governance_act(self, tm: TxManager, fn: ContractFunction, ttl_s: int = 7 * 24 * 3600) -> int:
         """Propose ``fn`` (a registry or governance call) through governance; execute it when k == 1.
@@ -258,21 +188,9 @@ class RegistryClient:
         Returns the proposal id. With k > 1 the proposal waits for other governors' approvals.
         """
         proposal_id, _ = self.propose(tm, fn, int(time.time()) + ttl_s)
-        if int(self.view(self.governance.functions.threshold().call)) <= 1:
+        if self.threshold() <= 1:
             self.execute_proposal(tm, proposal_id)
         return proposal_id
-
-    # --- governance and accreditation (node/services/governance.py, node/services/lifecycle.py) -------------------
-
-    def registry_fn(self, name: str, *args: Any) -> ContractFunction:
-        """A bound registry function ``name(*args)`` (encoded locally; nothing is sent)."""
-        fn: ContractFunction = self.registry.get_function_by_name(name)(*args)
-        return fn
-
-    def governance_fn(self, name: str, *args: Any) -> ContractFunction:
-        """A bound governance function ``name(*args)`` (encoded locally; nothing is sent)."""
-        fn: ContractFunction = self.governance.get_function_by_name(name)(*args)
-        return fn
 
     def preflight_as_governance(self, fn: ContractFunction) -> bool:
         """Simulate ``fn`` as the governance contract would execute it: a refusal raises before anything is proposed.
@@ -290,18 +208,16 @@ class RegistryClient:
 
     def propose(self, tm: TxManager, fn: ContractFunction, deadline: int) -> tuple[int, TxReceipt]:
         """Propose ``fn`` (approved by the proposer); returns (proposal id, receipt)."""
-        target = Web3.to_checksum_address(fn.address)
-        receipt = tm.transact(
-            Call.of(self.governance.functions.propose(target, fn._encode_transaction_data(), deadline))
-        )
+        calldata = bytes.fromhex(fn._encode_transaction_data().removeprefix("0x"))
+        receipt = tm.transact(Call.of(self.governance_writes.propose(str(fn.address), calldata, deadline)))
         events = self.governance.events.ProposalCreated().process_receipt(receipt, errors=DISCARD)
         return int(events[0]["args"]["proposalId"]), receipt
 
     def approve_proposal(self, tm: TxManager, proposal_id: int) -> TxReceipt:
-        return tm.transact(Call.of(self.governance.functions.approve(proposal_id)))
+        return tm.transact(Call.of(self.governance_writes.approve(proposal_id)))
 
     def execute_proposal(self, tm: TxManager, proposal_id: int) -> TxReceipt:
-        return tm.transact(Call.of(self.governance.functions.execute(proposal_id)))
+        return tm.transact(Call.of(self.governance_writes.execute(proposal_id)))
 
     def proposal_count(self) -> int:
         return int(self.view(self.governance.functions.proposalCount().call))
@@ -337,37 +253,13 @@ class RegistryClient:
             return None
         return str(fn.abi_element_identifier).partition("(")[0], dict(params)
 
-    def body_count(self) -> int:
-        return int(self.view(self.registry.functions.bodyCount().call))
-
-    def body_types(self, body_id: int) -> list[bytes]:
-        return [bytes(t) for t in self.view(lambda: self.registry.functions.bodyTypes(body_id).call())]
-
-    def status_of(self, root: bytes, credential_hash: bytes, proof: list[bytes]) -> tuple[CredentialStatus, int, int]:
-        """Effective status now of (root, credential): (status, reason code, since)."""
-        status, reason, since = self.view(lambda: self.registry.functions.statusOf(root, credential_hash, proof).call())
-        return CredentialStatus(status), int(reason), int(since)
-
-    def registry_events(self, receipt: TxReceipt, name: str) -> list[dict[str, Any]]:
-        """The arguments of every registry event ``name`` in ``receipt`` (e.g. a governance execute's receipt)."""
-        event = self.registry.events[name]()
-        return [
-            dict(e["args"])
-            for e in event.process_receipt(receipt, errors=DISCARD)
-            if e["address"] == self.registry.address
-        ]
-
-    def latest_timestamp(self) -> int:
-        """The latest block's timestamp: the chain's "now" (windows and cut-offs are compared with it)."""
-        return int(self.w3.eth.get_block("latest")["timestamp"])
-
     # --- anchoring and its bookkeeping (node/workers/batcher/) --------------------------------------------------
 
     def read(self, what: str, fn: Callable[[], T]) -> T:
         """Run one read; a transport fault (refused, reset, timeout) becomes ChainUnavailableError (not retried)."""
         try:
             return fn()
-        except _TRANSPORT_ERRORS as exc:
+        except TRANSPORT_ERRORS as exc:
             raise ChainUnavailableError(
                 f"{what} failed ({type(exc).__name__}): the JSON-RPC node is unreachable. Check it is running; "
                 "the work is kept and retried."
@@ -381,11 +273,8 @@ class RegistryClient:
         """The hash (0x hex) of block ``number`` on the chain as it is now; None when there is no such block."""
 
         def fetch() -> str | None:
-            try:
-                block = self.w3.eth.get_block(number)
-            except BlockNotFound:
-                return None
-            return "0x" + bytes(block["hash"]).hex()
+            block = self.block(number)
+            return block.hash if block is not None else None
 
         return self.read("eth_getBlockByNumber", fetch)
 
@@ -393,11 +282,6 @@ class RegistryClient:
         """The compact uint16 id of a credential type (``typeIdOf``; 0 when the type was never registered)."""
         fn = self.registry.functions.typeIdOf(credential_type)
         return int(self.read("typeIdOf", lambda: self.view(fn.call)))
-
-    def anchor_single_fn(self, root: bytes, type_index: int) -> ContractFunction:
-        """``anchorSingle``: one credential (root == its leaf), no expiry, type by its compact id."""
-        fn: ContractFunction = self.registry.functions.anchorSingle(root, type_index)
-        return fn
 
     def anchor_logs(self, root: bytes, anchored_at: int | None = None, max_range: int = 2000) -> list[AnchorLog]:
         """The CredentialAnchored log of ``root`` (one at most on a consistent chain; empty if none is found).
@@ -408,57 +292,7 @@ class RegistryClient:
         it (or if those blocks do not hold it), it walks back from the head to the deployment block and stops at the
         first range holding the log.
         """
-        event = self.registry.events.CredentialAnchored
-
-        def logs_in(first: int, last: int) -> list[Any]:
-            return list(event.get_logs(from_block=first, to_block=last, argument_filters={"root": root}))
-
-        def fetch() -> list[AnchorLog]:
-            head = int(self.w3.eth.block_number)
-            floor = self.manifest.deploy_block
-            windows = _windows(floor, head, max_range, backwards=True)
-            if anchored_at is not None:  # its blocks first; the whole walk only if they do not hold it
-                first = self._first_block_at(anchored_at, floor, head)
-                last = self._first_block_at(anchored_at + 1, first, head) - 1
-                windows = _windows(first, last, max_range, backwards=False) + windows
-            for first, last in windows:
-                found = in_halves(logs_in, first, last)
-                if found:
-                    return self._anchor_logs_of(found)
-            return []
-
-        return self.read("eth_getLogs(CredentialAnchored)", fetch)
-
-    def _first_block_at(self, timestamp: int, low: int, high: int) -> int:
-        """The first block in [low, high] whose timestamp is >= ``timestamp`` (high + 1 when there is none)."""
-        lo, hi = low, high + 1
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if int(self.w3.eth.get_block(mid)["timestamp"]) < timestamp:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
-
-    def _anchor_logs_of(self, logs: list[Any]) -> list[AnchorLog]:
-        found: list[AnchorLog] = []
-        for entry in logs:
-            tx_hash = "0x" + bytes(entry["transactionHash"]).hex()
-            try:
-                tx = self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
-            except TransactionNotFound:
-                continue  # reorganised away between the two calls
-            found.append(
-                AnchorLog(
-                    root=bytes(entry["args"]["root"]),
-                    tx_hash=tx_hash,
-                    block_number=int(entry["blockNumber"]),
-                    block_hash="0x" + bytes(entry["blockHash"]).hex(),
-                    sender=str(tx["from"]),
-                    nonce=int(tx["nonce"]),
-                )
-            )
-        return found
+        return anchor_logs(self, root, anchored_at, max_range)
 
     # --- verification (node/readmodel/chainview.py, node/services/verification/) ----------------------------------
 
@@ -510,76 +344,21 @@ class RegistryClient:
         pinned.w3 = w3
         pinned.registry = w3.eth.contract(address=self.registry.address, abi=self.registry.abi)
         pinned.governance = w3.eth.contract(address=self.governance.address, abi=self.governance.abi)
+        pinned._bind_writes()
         if len(cache) >= 8:
             with contextlib.suppress(StopIteration, RuntimeError):  # another thread changed it: evict next time
                 cache.pop(next(iter(cache)), None)
         cache[block_number] = pinned
         return pinned
 
-    def block_header(self, block: BlockIdentifier = "latest") -> tuple[int, str, int] | None:
-        """(number, hash, timestamp) of a block (``latest`` by default); None when the chain has no such block."""
+    def block(self, block: BlockIdentifier = "latest") -> ChainBlock | None:
+        """Number, hash and timestamp of a block (``latest`` by default, or by number, hash or tag); None when the
+        chain has no such block."""
         try:
             b = self.w3.eth.get_block(block)
         except BlockNotFound:
             return None
-        return int(b["number"]), "0x" + bytes(b["hash"]).hex(), int(b["timestamp"])
-
-
-_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
-    requests.RequestException,
-    ProviderConnectionError,
-    RequestTimedOut,
-    ConnectionError,
-    TimeoutError,
-)
-
-
-# --- the indexer's reads (node/workers/indexer.py) ------------------------------------------------------------------
-
-import weakref  # noqa: E402 - this section's own import, kept with it
-
-MULTICALL_CHUNK = 200
-"""Views per ``multicall`` eth_call (an anchorOf costs ~10k gas: far below any node's eth_call gas cap)."""
-
-
-@dataclass(frozen=True)
-class ChainBlock:
-    number: int
-    hash: str
-    """0x-prefixed lowercase hex."""
-    timestamp: int
-
-
-@dataclass(frozen=True)
-class ChainLog:
-    """One decoded event of the registry or the governance contract, as eth_getLogs returned it."""
-
-    contract: str
-    """REGISTRY or GOVERNANCE."""
-    name: str
-    args: dict[str, Any]
-    """Decoded by the ABI (bytes, ints, checksummed addresses, lists)."""
-    block_number: int
-    block_hash: str
-    block_timestamp: int | None
-    """From the log when the node includes it (anvil, geth >= 1.16); else None and the caller reads the header."""
-    tx_hash: str
-    log_index: int
-
-
-@dataclass(frozen=True)
-class AccreditationReads:
-    """Body, issuer and key records read together at one block (records as the views return them)."""
-
-    bodies: dict[int, BodyRecord]
-    body_types: dict[int, list[bytes]]
-    issuers: dict[int, IssuerRecord]
-    issuer_types: dict[int, list[bytes]]
-    keys: dict[str, KeyRecord]
-
-
-def _hex(value: bytes) -> str:
-    return "0x" + bytes(value).hex()
+        return ChainBlock(int(b["number"]), "0x" + bytes(b["hash"]).hex(), int(b["timestamp"]))
 
 
 def in_process(client: RegistryClient) -> bool:
@@ -591,142 +370,4 @@ def in_process(client: RegistryClient) -> bool:
 
 def chain_block(client: RegistryClient, block: int | str = "latest") -> ChainBlock | None:
     """Number, hash and timestamp of a block (by number, hash or tag); None when the chain has no such block."""
-    try:
-        b = client.w3.eth.get_block(block)  # type: ignore[arg-type]
-    except BlockNotFound:
-        return None
-    return ChainBlock(int(b["number"]), _hex(b["hash"]), int(b["timestamp"]))
-
-
-_EVENT_MAPS: weakref.WeakKeyDictionary[RegistryClient, dict[tuple[str, bytes], tuple[str, Any]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _event_map(client: RegistryClient) -> dict[tuple[str, bytes], tuple[str, Any]]:
-    """(contract address, topic0) -> (contract name, web3 event) for both contracts, built once per client."""
-    cached = _EVENT_MAPS.get(client)
-    if cached is None:
-        cached = {}
-        for name, contract in ((REGISTRY, client.registry), (GOVERNANCE, client.governance)):
-            for event in contract.all_events():
-                cached[(contract.address.lower(), bytes.fromhex(event.topic.removeprefix("0x")))] = (name, event)
-        _EVENT_MAPS[client] = cached
-    return cached
-
-
-def chain_logs(client: RegistryClient, from_block: int, to_block: int) -> list[ChainLog]:
-    """Every registry and governance event in blocks [from_block, to_block], decoded, in chain order (one
-    eth_getLogs; a node that limits ranges or results answers with a Web3RPCError: ask for a smaller range)."""
-    events = _event_map(client)
-    raw = client.w3.eth.get_logs(
-        {
-            "fromBlock": from_block,
-            "toBlock": to_block,
-            "address": [client.registry.address, client.governance.address],
-        }
-    )
-    out: list[ChainLog] = []
-    for log in raw:
-        if log.get("removed") or not log["topics"]:
-            continue
-        found = events.get((str(log["address"]).lower(), bytes(log["topics"][0])))
-        if found is None:
-            continue
-        contract, event = found
-        data = event.process_log(log)
-        stamp: Any = log.get("blockTimestamp")
-        timestamp = int(stamp, 16) if isinstance(stamp, str) else (int(stamp) if stamp is not None else None)
-        out.append(
-            ChainLog(
-                contract=contract,
-                name=str(data["event"]),
-                args=dict(data["args"]),
-                block_number=int(log["blockNumber"]),
-                block_hash=_hex(log["blockHash"]),
-                block_timestamp=timestamp,
-                tx_hash=_hex(log["transactionHash"]),
-                log_index=int(log["logIndex"]),
-            )
-        )
-    out.sort(key=lambda entry: (entry.block_number, entry.log_index))
-    return out
-
-
-def views_at(client: RegistryClient, fns: list[ContractFunction], block: int | str) -> list[Any]:
-    """Run many registry views as of one block with the registry's ``multicall`` (one eth_call per
-    MULTICALL_CHUNK views); each result decoded as ``fn.call()`` would return it."""
-    from eth_utils.abi import get_abi_output_types
-    from web3._utils.abi import map_abi_data
-    from web3._utils.normalizers import BASE_RETURN_NORMALIZERS
-
-    out: list[Any] = []
-    for start in range(0, len(fns), MULTICALL_CHUNK):
-        chunk = fns[start : start + MULTICALL_CHUNK]
-        payload = [fn._encode_transaction_data() for fn in chunk]
-        multicall = client.registry.functions.multicall(payload)
-        results = client.view(lambda m=multicall: m.call(block_identifier=block))  # type: ignore[misc]
-        for fn, raw in zip(chunk, results, strict=True):
-            types = get_abi_output_types(fn.abi)
-            decoded = map_abi_data(BASE_RETURN_NORMALIZERS, types, client.w3.codec.decode(types, bytes(raw)))
-            out.append(decoded[0] if len(decoded) == 1 else tuple(decoded))
-    return out
-
-
-def anchors_at(client: RegistryClient, roots: list[bytes], block: int | str) -> list[AnchorRecord]:
-    """``anchorOf`` for many roots as of one block (issuerId 0: not anchored then)."""
-    fns = [client.registry.functions.anchorOf(root) for root in roots]
-    return [
-        AnchorRecord(root, r[0], r[1], r[2], r[3], r[4], bytes(r[5]), r[6], CredentialStatus(r[7]), r[8], r[9])
-        for root, r in zip(roots, views_at(client, fns, block), strict=True)
-    ]
-
-
-def accreditation_at(
-    client: RegistryClient, body_ids: list[int], issuer_ids: list[int], keys: list[str], block: int | str
-) -> AccreditationReads:
-    """Body, issuer (with types) and key records as of one block, in as few eth_calls as the chunking allows."""
-    fns = client.registry.functions
-    calls: list[ContractFunction] = []
-    for body_id in body_ids:
-        calls += [fns.bodyOf(body_id), fns.bodyTypes(body_id)]
-    for issuer_id in issuer_ids:
-        calls += [fns.issuerOf(issuer_id), fns.issuerTypes(issuer_id)]
-    calls += [fns.keyOf(Web3.to_checksum_address(key)) for key in keys]
-    results = iter(views_at(client, calls, block))
-    reads = AccreditationReads({}, {}, {}, {}, {})
-    for body_id in body_ids:
-        r = next(results)
-        reads.bodies[body_id] = BodyRecord(body_id, r[0], r[1], AccreditationStatus(r[2]), r[3], r[4], r[5], r[6])
-        reads.body_types[body_id] = [bytes(t) for t in next(results)]
-    for issuer_id in issuer_ids:
-        r = next(results)
-        reads.issuers[issuer_id] = IssuerRecord(
-            issuer_id, r[0], r[1], AccreditationStatus(r[2]), r[3], r[4], r[5], r[6], bytes(r[7]), r[8]
-        )
-        reads.issuer_types[issuer_id] = [bytes(t) for t in next(results)]
-    for key in keys:
-        reads.keys[key] = KeyRecord(*next(results))
-    return reads
-
-
-def _windows(first: int, last: int, size: int, *, backwards: bool) -> list[tuple[int, int]]:
-    """[first, last] cut into ranges of at most ``size`` blocks, newest first when ``backwards``."""
-    ranges = [(start, min(last, start + size - 1)) for start in range(first, last + 1, max(1, size))]
-    return ranges[::-1] if backwards else ranges
-
-
-def in_halves(fetch: Callable[[int, int], list[T]], first: int, last: int) -> list[T]:
-    """``fetch(first, last)`` (an eth_getLogs over a block range); while the node refuses the range (a cap on blocks
-    or results, e.g. Besu's 5,000 blocks), the halves in turn. An empty range (first > last) fetches nothing."""
-    if first > last:
-        return []
-    try:
-        return fetch(first, last)
-    except _TRANSPORT_ERRORS:
-        raise
-    except (Web3RPCError, ValueError):
-        if first == last:
-            raise
-        middle = (first + last) // 2
-        return in_halves(fetch, first, middle) + in_halves(fetch, middle + 1, last)
+    return client.block(block)  # type: ignore[arg-type]

@@ -10,27 +10,23 @@ Both return the same records (``node.chain.registry``), so one verdict function 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-from web3.types import FilterParams
+from typing import Protocol
 
 from node.chain.registry import (
     AnchorRecord,
     BodyRecord,
+    ChainBlock,
     CredentialStatus,
     IssuerRecord,
     KeyRecord,
     RegistryClient,
-    in_halves,
 )
 from node.errors import ContractRevertError
 
-
-@dataclass(frozen=True)
-class BlockRef:
-    number: int
-    hash: str
-    timestamp: int
+BlockRef = ChainBlock
+"""The former name of :class:`~node.chain.records.ChainBlock` (one type): kept only while node/readmodel/mirror.py,
+node/readmodel/checkpoint.py, node/workers/indexer.py, node/services/issuance_rules.py and node/services/verification/
+still import it; new code says ChainBlock."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +53,7 @@ class ChainView(Protocol):
     chain_id: int
     registry_address: str
 
-    def as_of(self) -> BlockRef: ...
+    def as_of(self) -> ChainBlock: ...
 
     def anchor(self, root: bytes) -> AnchorRecord | None:
         """The anchor record, or None when the root was never anchored."""
@@ -83,7 +79,7 @@ class ChainView(Protocol):
     def body_types(self, body_id: int) -> list[bytes]:
         """The credential types a body is accredited for (the scope its issuers' scopes are drawn from)."""
 
-    def block(self, number: int) -> BlockRef | None:
+    def block(self, number: int) -> ChainBlock | None:
         """A block of the chain as this view knows it, or None when it does not know that block (not an error:
         verification then only skips comparing the bundle's block with the anchor time)."""
 
@@ -102,17 +98,18 @@ class ChainView(Protocol):
 class RpcChainView:
     """ChainView over the contracts' view functions (one or more eth_calls per question)."""
 
-    def __init__(self, client: RegistryClient, pinned: BlockRef | None = None) -> None:
+    def __init__(self, client: RegistryClient, pinned: ChainBlock | None = None) -> None:
         self._client = client
         self._pinned = pinned
         self.chain_id = client.manifest.chain_id
         self.registry_address = client.manifest.registry
 
-    def as_of(self) -> BlockRef:
+    def as_of(self) -> ChainBlock:
         if self._pinned is not None:
             return self._pinned
-        block = self._client.w3.eth.get_block("latest")
-        return BlockRef(int(block["number"]), "0x" + bytes(block["hash"]).hex(), int(block["timestamp"]))
+        block = self._client.block("latest")
+        assert block is not None  # a chain always has a latest block
+        return block
 
     def snapshot(self) -> RpcChainView:
         """Pin every read to the latest block now (eth_call at that block number)."""
@@ -121,9 +118,8 @@ class RpcChainView:
         latest = self.as_of()
         return RpcChainView(self._client.at_block(latest.number), latest)
 
-    def block(self, number: int) -> BlockRef | None:
-        header = self._client.block_header(number)
-        return BlockRef(*header) if header is not None else None
+    def block(self, number: int) -> ChainBlock | None:
+        return self._client.block(number)
 
     def anchor_transaction(self, root: bytes) -> AnchorTx | None:
         record = self.anchor(root)
@@ -145,15 +141,14 @@ class RpcChainView:
         return record if record.exists else None
 
     def leaf_state(self, root: bytes, credential_hash: bytes, proof: list[bytes]) -> LeafState:
-        fns = self._client.registry.functions
-        status, reason, since = self._client.view(fns.statusOf(root, credential_hash, proof).call)
-        replacement_root, replacement_hash = (None, None)
-        if CredentialStatus(status) is CredentialStatus.SUPERSEDED:
-            rr, rh = self._client.view(fns.replacementOf(root, credential_hash).call)
-            if bytes(rr) == b"\0" * 32:
-                rr, rh = self._client.view(fns.replacementOf(root, b"\0" * 32).call)
-            replacement_root, replacement_hash = bytes(rr), bytes(rh)
-        return LeafState(CredentialStatus(status), int(reason), int(since), replacement_root, replacement_hash)
+        status, reason, since = self._client.status_of(root, credential_hash, proof)
+        replacement_root: bytes | None = None
+        replacement_hash: bytes | None = None
+        if status is CredentialStatus.SUPERSEDED:
+            replacement_root, replacement_hash = self._client.replacement_of(root, credential_hash)
+            if replacement_root == b"\0" * 32:
+                replacement_root, replacement_hash = self._client.replacement_of(root, b"\0" * 32)
+        return LeafState(status, reason, since, replacement_root, replacement_hash)
 
     def key(self, key_id: int) -> KeyRecord | None:
         try:
@@ -183,27 +178,7 @@ class RpcChainView:
         """One eth_getLogs of the issuer's IssuerAccredited and IssuerMetadataUpdated logs (filtered by the indexed
         issuerId) from the deploy block to the pinned block; split into halves only while the node refuses a range
         (nodes cap eth_getLogs ranges, Besu at 5,000 blocks by default)."""
-        client = self._client
-        events = (client.registry.events.IssuerAccredited, client.registry.events.IssuerMetadataUpdated)
-        decoders: dict[bytes, Any] = {bytes.fromhex(event.topic.removeprefix("0x")): event for event in events}
-        issuer_topic = "0x" + issuer_id.to_bytes(32, "big").hex()
-        params: FilterParams = {
-            "address": client.registry.address,
-            "topics": [[event.topic for event in events], issuer_topic],
-        }
-        end = self._pinned.number if self._pinned is not None else int(client.w3.eth.block_number)
-        logs = in_halves(
-            lambda first, last: list(client.w3.eth.get_logs({**params, "fromBlock": first, "toBlock": last})),
-            client.manifest.deploy_block,
-            end,
-        )
-        logs.sort(key=lambda entry: (int(entry["blockNumber"]), int(entry["logIndex"])))
-        identities: list[str] = []
-        for entry in logs:
-            event = decoders.get(bytes(entry["topics"][0])) if entry["topics"] and not entry.get("removed") else None
-            if event is not None:
-                identities.append(str(event.process_log(entry)["args"]["metadataURI"]))
-        return tuple(identities)
+        return self._client.issuer_identities(issuer_id, self._pinned.number if self._pinned is not None else None)
 
     def body(self, body_id: int) -> BodyRecord | None:
         try:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from node.chain.records import ChainBlock
 from node.chain.registry import (
     AccreditationStatus,
     AnchorRecord,
@@ -18,7 +19,7 @@ from node.chain.registry import (
     KeyRecord,
 )
 from node.errors import ContractNotFoundError
-from node.readmodel.chainview import BlockRef, LeafState
+from node.readmodel.chainview import LeafState
 from node.readmodel.mirror import HISTORY_BLOCKS, Accreditation, MirrorChainView, anchor_args, anchor_record_of
 from node.store import NewEvent
 
@@ -35,8 +36,8 @@ def hx(value: bytes) -> str:
     return "0x" + value.hex()
 
 
-def ref(block: int) -> BlockRef:
-    return BlockRef(block, hx(h(10_000 + block)), T0 + block)
+def ref(block: int) -> ChainBlock:
+    return ChainBlock(block, hx(h(10_000 + block)), T0 + block)
 
 
 def record(root: bytes, block: int) -> AnchorRecord:

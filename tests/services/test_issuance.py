@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from node.chain.records import ChainBlock
 from node.credentials import verify_integrity
 from node.credentials.csvfile import parse_csv
 from node.credentials.introspect import credential_types
@@ -30,7 +31,7 @@ from node.errors import (
     PayloadTooLargeError,
     ValidationFailedError,
 )
-from node.readmodel.chainview import BlockRef, RpcChainView
+from node.readmodel.chainview import RpcChainView
 from node.runtime import Node
 from node.services.issuance import IssuanceService, check_items
 from node.store import AnchoringState, ApiKeyRole, IssuerStatus, Principal
@@ -472,8 +473,8 @@ class LaggingMirror:
         self.reads += 1
         return self
 
-    def as_of(self) -> BlockRef:
-        return BlockRef(1, "0x" + "00" * 32, 0)
+    def as_of(self) -> ChainBlock:
+        return ChainBlock(1, "0x" + "00" * 32, 0)
 
     def issuer(self, issuer_id: int) -> None:
         return None

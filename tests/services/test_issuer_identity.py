@@ -20,7 +20,7 @@ from eth_utils.crypto import keccak
 from web3.exceptions import Web3RPCError
 
 from node.credentials.document import build_document
-from node.readmodel.chainview import BlockRef, RpcChainView
+from node.readmodel.chainview import RpcChainView
 from node.readmodel.checkpoint import create_checkpoint, load_checkpoint, sign_checkpoint, verify_offline
 from node.readmodel.mirror import MirrorChainView
 from node.services.verification import Verdict, VerificationService
@@ -154,9 +154,9 @@ def test_the_views_know_every_identity_an_issuer_held_as_of_their_block(story: S
     for issuer_id in (a.issuer_id, b.issuer_id, 999):
         assert mirror.issuer_identities(issuer_id) == rpc_view.issuer_identities(issuer_id)
     # pinned before the change: the first identity only (a snapshot never mixes two chain states)
-    header = world.node.registry.block_header(story.changed_at - 1)
+    header = world.node.registry.block(story.changed_at - 1)
     assert header is not None
-    before = RpcChainView(world.node.registry.at_block(header[0]), BlockRef(*header))
+    before = RpcChainView(world.node.registry.at_block(header.number), header)
     assert before.issuer_identities(a.issuer_id) == (a.uri,)
 
 
