@@ -1,7 +1,8 @@
 """The accreditation refusals issuance must give before its 202, one case each: how to make the issuer (on the test
 chain of tests/api/conftest.py), a credential it may not issue, and the JSON pointer and rule the 422 names.
 
-Shared by tests/services/test_issuance.py (IssuanceService) and tests/api/test_credentials.py (single, bulk, CSV).
+Shared by tests/services/test_issuance.py (IssuanceService) and tests/api/routes/test_credentials.py (single, bulk,
+CSV).
 """
 
 from __future__ import annotations
