@@ -9,8 +9,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from web3.logs import DISCARD
-
 from node.chain.registry import OPEN_END, type_id
 from node.chain.signers import DEV_BODY_ADMIN, DEV_ISSUER, dev_account
 from node.credentials.hashing import issuer_metadata_hash
@@ -48,15 +46,14 @@ def ensure_demo_issuer(node: Node) -> DemoIssuer:
     if issuer_id == 0:
         types = all_type_ids()
         governor_tm = signers.manager(signers.governor())
-        body_id = int(registry.view(registry.registry.functions.bodyCount().call)) + 1
+        body_id = registry.body_count() + 1
         registry.governance_act(
-            governor_tm,
-            registry.registry.functions.accreditBody(admin.address, types, MAX_LEVEL, 0, OPEN_END, DEMO_BODY_URI),
+            governor_tm, registry.writes.accredit_body(admin.address, types, MAX_LEVEL, 0, OPEN_END, DEMO_BODY_URI)
         )
         admin_tm = signers.manager(admin)
         now = int(time.time()) - 60
         receipt = admin_tm.transact(
-            registry.registry.functions.accreditIssuer(
+            registry.writes.accredit_issuer(
                 body_id,
                 types,
                 MAX_LEVEL,
@@ -66,9 +63,8 @@ def ensure_demo_issuer(node: Node) -> DemoIssuer:
                 issuer_metadata_hash(DEMO_ISSUER_URI, DEMO_ISSUER_NAME),
             )
         )
-        accredited = registry.registry.events.IssuerAccredited().process_receipt(receipt, errors=DISCARD)
-        issuer_id = int(accredited[0]["args"]["issuerId"])
-        admin_tm.transact(registry.registry.functions.addIssuerKey(issuer_id, issuer_key.address, now, OPEN_END))
+        issuer_id = int(registry.registry_events(receipt, "IssuerAccredited")[0]["issuerId"])
+        admin_tm.transact(registry.writes.add_issuer_key(issuer_id, issuer_key.address, now, OPEN_END))
     node.store.upsert_issuer(
         issuer_id, name=DEMO_ISSUER_NAME, metadata_uri=DEMO_ISSUER_URI, signer_address=issuer_key.address
     )

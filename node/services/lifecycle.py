@@ -13,11 +13,13 @@ The optional ``note`` never goes on chain (POPIA: no personal data on chain).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from web3.contract.contract import ContractFunction
 
+from node.chain.bindings import LifecycleWrites
 from node.errors import CredentialNotAnchoredError, ForbiddenError, NotFoundError, ValidationFailedError
 from node.runtime import Node
 from node.services.governance import ChainAct, GovernanceService, Via, status_word
@@ -35,6 +37,21 @@ class LifecycleAction(StrEnum):
     SUSPEND = "suspend"
     REINSTATE = "reinstate"
     SUPERSEDE = "supersede"
+
+
+_CREDENTIAL_ACTS: dict[LifecycleAction, Callable[[LifecycleWrites, bytes, bytes, int], ContractFunction]] = {
+    LifecycleAction.REVOKE: LifecycleWrites.revoke_credential,
+    LifecycleAction.SUSPEND: LifecycleWrites.suspend_credential,
+    LifecycleAction.REINSTATE: LifecycleWrites.reinstate_credential,
+}
+"""Each action on one credential, as the registry call it makes (supersede takes the replacement: built apart)."""
+
+_ROOT_ACTS: dict[LifecycleAction, Callable[[LifecycleWrites, bytes, int], ContractFunction]] = {
+    LifecycleAction.REVOKE: LifecycleWrites.revoke_root,
+    LifecycleAction.SUSPEND: LifecycleWrites.suspend_root,
+    LifecycleAction.REINSTATE: LifecycleWrites.reinstate_root,
+}
+"""Each action on a whole batch (root), as the registry call it makes (supersede: built apart)."""
 
 
 class Scope(StrEnum):
@@ -139,8 +156,7 @@ class LifecycleService:
                 credential_id=new.id,
                 batch_id=new_batch.id,
             )
-            fn = registry.registry_fn(
-                "supersedeCredential",
+            fn = registry.writes.supersede_credential(
                 root,
                 credential_hash,
                 _b32(replacement.root),
@@ -148,7 +164,7 @@ class LifecycleService:
                 reason_code,
             )
         else:
-            fn = registry.registry_fn(f"{action.value}Credential", root, credential_hash, reason_code)
+            fn = _CREDENTIAL_ACTS[action](registry.writes, root, credential_hash, reason_code)
         act = self._send(actor, credential.issuer_id, fn, subject)
         proof = [_b32(p) for p in credential.merkle_proof or ()]
         status, _, _ = registry.status_of(root, credential_hash, proof)
@@ -196,9 +212,9 @@ class LifecycleService:
                     f"replacementBatchId: {replacement_batch_id} is not a batch of issuer {batch.issuer_id}"
                 ) from exc
             replacement = Replacement(root=new.root or "", credential_hash=None, batch_id=new.id)
-            fn = registry.registry_fn("supersedeRoot", root, _b32(replacement.root), reason_code)
+            fn = registry.writes.supersede_root(root, _b32(replacement.root), reason_code)
         else:
-            fn = registry.registry_fn(f"{action.value}Root", root, reason_code)
+            fn = _ROOT_ACTS[action](registry.writes, root, reason_code)
         act = self._send(actor, batch.issuer_id, fn, subject)
         record = registry.anchor_of(root)
         return LifecycleResult(

@@ -119,7 +119,7 @@ class Kit:
         issuer_id = int(registry.registry_events(receipt, "IssuerAccredited")[0]["issuerId"])
         signer, path = self.new_signer()
         if key:
-            self.admin_tm().transact(registry.registry_fn("addIssuerKey", issuer_id, signer, now, 0))
+            self.admin_tm().transact(registry.writes.add_issuer_key(issuer_id, signer, now, 0))
         if register:
             self.node.store.upsert_issuer(
                 issuer_id, name=name, metadata_uri=uri, signer_address=signer, keystore_path=path

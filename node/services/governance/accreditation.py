@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from web3.contract.contract import ContractFunction
+
+from node.chain.bindings import AccreditationWrites
 from node.credentials.hashing import issuer_metadata_hash
 from node.errors import (
     AccreditationStateError,
@@ -23,6 +26,22 @@ from node.services.governance.models import (
 )
 from node.store.records import ApiKeyRole
 
+_Act = Callable[[AccreditationWrites, int, int], ContractFunction]
+
+_BODY_ACTS: dict[AccreditationAction, _Act] = {
+    AccreditationAction.SUSPEND: AccreditationWrites.suspend_body,
+    AccreditationAction.REINSTATE: AccreditationWrites.reinstate_body,
+    AccreditationAction.WITHDRAW: AccreditationWrites.withdraw_body,
+}
+"""Each action on a body, as the registry call it makes."""
+
+_ISSUER_ACTS: dict[AccreditationAction, _Act] = {
+    AccreditationAction.SUSPEND: AccreditationWrites.suspend_issuer,
+    AccreditationAction.REINSTATE: AccreditationWrites.reinstate_issuer,
+    AccreditationAction.WITHDRAW: AccreditationWrites.withdraw_issuer,
+}
+"""Each action on an issuer, as the registry call it makes."""
+
 
 class AccreditationActs(GovernanceActs):
     """Acts on bodies and issuers."""
@@ -38,8 +57,7 @@ class AccreditationActs(GovernanceActs):
     ) -> AccreditedBody:
         registry = self._registry
         start = valid_from if valid_from is not None else registry.latest_timestamp()
-        fn = registry.registry_fn(
-            "accreditBody",
+        fn = registry.writes.accredit_body(
             address(admin, "admin"),
             type_ids(credential_types),
             max_level,
@@ -55,8 +73,8 @@ class AccreditationActs(GovernanceActs):
 
     def body_act(self, body_id: int, action: AccreditationAction, reason_code: int) -> ChainAct:
         self._chain_body(body_id)
-        name = {"suspend": "suspendBody", "reinstate": "reinstateBody", "withdraw": "withdrawBody"}[action.value]
-        act, _ = self.act(self._registry.registry_fn(name, body_id, reason_code), subject=f"body {body_id}")
+        fn = _BODY_ACTS[action](self._registry.writes, body_id, reason_code)
+        act, _ = self.act(fn, subject=f"body {body_id}")
         return act
 
     def accredit_issuer(
@@ -88,8 +106,7 @@ class AccreditationActs(GovernanceActs):
                 (signer,),
             )
         start = valid_from if valid_from is not None else max(registry.latest_timestamp(), body.valid_from)
-        fn = registry.registry_fn(
-            "accreditIssuer",
+        fn = registry.writes.accredit_issuer(
             body_id,
             type_ids(credential_types),
             max_level,
@@ -154,7 +171,7 @@ class AccreditationActs(GovernanceActs):
         if key.issuer_id == 0:
             admin_tm, _ = self._issuer_actor(issuer_id, body_admin_keystore_path)
             start = max(record.valid_from, registry.latest_timestamp())
-            fn = registry.registry_fn("addIssuerKey", issuer_id, signer, start, 0)
+            fn = registry.writes.add_issuer_key(issuer_id, signer, start, 0)
             key_act, receipt = self.act(fn, direct=admin_tm, subject=f"issuer {issuer_id}")
             if receipt is None:
                 return AccreditedIssuer(
@@ -200,8 +217,7 @@ class AccreditationActs(GovernanceActs):
         admin_tm, record = self._issuer_actor(issuer_id, body_admin_keystore_path)
         if action is AccreditationAction.REINSTATE and record.held_by_governance:
             by_governance = True  # only governance lifts a suspension governance imposed
-        name = {"suspend": "suspendIssuer", "reinstate": "reinstateIssuer", "withdraw": "withdrawIssuer"}[action.value]
-        fn = self._registry.registry_fn(name, issuer_id, reason_code)
+        fn = _ISSUER_ACTS[action](self._registry.writes, issuer_id, reason_code)
         act, _ = self.act(fn, direct=None if by_governance else admin_tm, subject=f"issuer {issuer_id}")
         if act.executed:
             self._sync_issuer_status(issuer_id)

@@ -35,7 +35,7 @@ class KeyActs(GovernanceActs):
         admin_tm, record = self._issuer_actor(issuer_id, body_admin_keystore_path)
         registry = self._registry
         start = valid_from if valid_from is not None else max(record.valid_from, registry.latest_timestamp())
-        fn = registry.registry_fn("addIssuerKey", issuer_id, new_key, start, valid_until or 0)
+        fn = registry.writes.add_issuer_key(issuer_id, new_key, start, valid_until or 0)
         act, _ = self.act(fn, direct=admin_tm, subject=f"issuer {issuer_id}")
         if act.executed and use_for_signing:
             self._set_signer(issuer_id, new_key, keystore_path)
@@ -60,7 +60,7 @@ class KeyActs(GovernanceActs):
         registry = self._registry
         now = registry.latest_timestamp()
         at = switch_at if switch_at is not None else now
-        fn = registry.registry_fn("rotateIssuerKey", issuer_id, old, new, at)
+        fn = registry.writes.rotate_issuer_key(issuer_id, old, new, at)
         act, _ = self.act(fn, direct=admin_tm, subject=f"issuer {issuer_id}")
         stored = self._stored(issuer_id)
         switched = False
@@ -82,6 +82,6 @@ class KeyActs(GovernanceActs):
         admin_tm, _ = self._issuer_actor(issuer_id, body_admin_keystore_path)
         registry = self._registry
         at = cutoff if cutoff is not None else registry.latest_timestamp()
-        fn = registry.registry_fn("cutOffIssuerKey", issuer_id, target, at)
+        fn = registry.writes.cut_off_issuer_key(issuer_id, target, at)
         act, _ = self.act(fn, direct=admin_tm, subject=f"issuer {issuer_id}")
         return act

@@ -74,14 +74,14 @@ class Anchoring(BatcherState):
     # --- anchoring ----------------------------------------------------------------------------------------------
 
     def _anchor_call(self, batch: Batch) -> Call:
-        registry = self.node.registry
+        writes = self.node.registry.writes
         root = _bytes32(batch.root)
         credential_type = _bytes32(batch.credential_type)
         if batch.leaf_count == 1:
             index = self._type_index(credential_type)
             if index:
-                return Call.of(registry.anchor_single_fn(root, index))
-        return Call.of(registry.anchor_fn(root, batch.leaf_count, credential_type, 0))
+                return Call.of(writes.anchor_single(root, index))
+        return Call.of(writes.anchor(root, batch.leaf_count, credential_type, 0))
 
     def _type_index(self, credential_type: bytes) -> int:
         index = self._type_indexes.get(credential_type)

@@ -189,10 +189,10 @@ class Batcher(Recovery):
     def _await(self, watch: _Watch) -> _Outcome | None:
         started = time.monotonic()
         warned = False
-        abi = self.node.registry.abi
+        registry = self.node.registry
         while not self._stop.is_set():
             try:
-                receipt = watch.tm.wait(watch.signed, timeout_s=self.wait_slice_s, abi=abi)
+                receipt = registry.wait(watch.tm, watch.signed, timeout_s=self.wait_slice_s)
             except TransactionTimeoutError as exc:
                 if not warned and time.monotonic() - started > self.stuck_after_s:
                     warned = True
