@@ -68,6 +68,13 @@ QR_TOP = 214.0
 FOOTER_TOP = 264.0
 PT = 25.4 / 72  # one typographic point in millimetres
 
+# (font size in points, most lines at that size), tried in order: a text shrinks, then wraps. The last sizes hold
+# the longest text a type allows (300 characters) whole; only a text longer than that could end in an ellipsis.
+INSTITUTION_SIZES = ((21.0, 1), (18.0, 2), (15.0, 2), (12.0, 3), (10.0, 5))
+TITLE_SIZES = ((30.0, 2), (26.0, 2), (22.0, 3), (19.0, 4), (16.0, 5), (13.0, 7), (11.0, 9))
+NAME_SIZES = ((26.0, 1), (22.0, 1), (18.0, 2), (15.0, 3), (12.0, 5), (10.0, 7))
+FACT_SIZES = ((15.0, 1), (13.0, 1), (11.0, 1), (10.0, 2))
+
 NAVY = (20, 38, 72)
 INK = (33, 37, 41)
 GREY = (96, 102, 110)
@@ -295,20 +302,14 @@ class _Certificate:
             self.page.lines(["DEVNET"], 0, PAGE_H / 2 - 12, PAGE_W, 64)
 
     def header(self, y: float) -> float:
-        size, lines = self.page.fit(self.institution, "serif", "B", [(20, 1), (17, 2), (14, 2), (11, 3)], WIDTH)
+        size, lines = self.page.fit(self.institution, "serif", "B", INSTITUTION_SIZES, WIDTH)
         self.pdf.set_text_color(*NAVY)
         y = self.page.lines(lines, LEFT, y, WIDTH, size)
         self.page.rule(PAGE_W / 2 - 22, PAGE_W / 2 + 22, y + 3.5, GOLD, 0.5)
         return self.page.label(self.layout.heading, LEFT, y + 6.5, WIDTH, size=8)
 
     def middle_blocks(self, room: float) -> list[_Block]:
-        blocks = [self.title_block()]
-        reference = self.reference_text()
-        if reference:
-            self.page.font("sans", 9.5, "", GREY)
-            ref_lines = self.page.wrap(reference, WIDTH)[:2]
-            blocks.append(_Block(5.0 + len(ref_lines) * 9.5 * PT * 1.22, self._lines_at(ref_lines, 9.5, offset=2.5)))
-        blocks.append(self.learner_block())
+        blocks = [self.title_block(), self.learner_block()]
         facts = self.facts()
         if facts:
             blocks.append(self.facts_block(facts))
@@ -329,22 +330,22 @@ class _Certificate:
             block.draw(y)
             y += block.height + gap
 
-    def _lines_at(self, lines: list[str], size: float, offset: float = 0.0) -> Callable[[float], object]:
-        def draw(y: float) -> object:
-            self.page.font("sans", size, "", GREY)
-            return self.page.lines(lines, LEFT, y + offset, WIDTH, size)
-
-        return draw
-
     def title_block(self) -> _Block:
         title = self.text(self.layout.title) or WITHHELD
-        sizes = [(30.0, 2), (26.0, 2), (22.0, 3), (18.0, 3), (15.0, 4), (13.0, 6)]
-        size, lines = self.page.fit(title, "serif", "B", sizes, WIDTH)
+        size, lines = self.page.fit(title, "serif", "B", TITLE_SIZES, WIDTH)
         height = len(lines) * size * PT * 1.22
+        reference = self.reference_text()
+        ref_lines: list[str] = []
+        if reference:
+            self.page.font("sans", 9.5, "", GREY)
+            ref_lines = self.page.wrap(reference, WIDTH)[:2]
+            height += 3.0 + len(ref_lines) * 9.5 * PT * 1.22
 
         def draw(y: float) -> object:
             self.page.font("serif", size, "B", NAVY)
-            return self.page.lines(lines, LEFT, y, WIDTH, size)
+            y = self.page.lines(lines, LEFT, y, WIDTH, size)
+            self.page.font("sans", 9.5, "", GREY)
+            return self.page.lines(ref_lines, LEFT, y + 3.0, WIDTH, 9.5)
 
         return _Block(height, draw)
 
@@ -376,7 +377,7 @@ class _Certificate:
                 return self.page.lines(note_lines, LEFT, y, WIDTH, 15)
 
             return _Block(phrase_h + 2 + len(note_lines) * 15 * PT * 1.22, draw_withheld)
-        size, lines = self.page.fit(name, "serif", "", [(26.0, 1), (22.0, 1), (18.0, 2), (14.0, 3)], WIDTH)
+        size, lines = self.page.fit(name, "serif", "", NAME_SIZES, WIDTH)
 
         def draw(y: float) -> object:
             self.page.font("serif", 12, "", GREY)
@@ -410,7 +411,7 @@ class _Certificate:
                     with self.pdf.local_context(draw_color=(210, 212, 216), line_width=0.2):
                         self.pdf.line(x, y + 5, x, y + 19)
                 yy = self.page.label(label, x, y + 5, column)
-                size, lines = self.page.fit(value, "serif", "B", [(15.0, 1), (12.0, 1), (10.0, 1)], column - 4)
+                size, lines = self.page.fit(value, "serif", "B", FACT_SIZES, column - 4)
                 self.pdf.set_text_color(*(GREY if value == WITHHELD else INK))
                 yy = self.page.lines(lines, x, yy + 0.8, column, size)
                 if caption:
@@ -446,15 +447,19 @@ class _Certificate:
         if shown < len(entries):
             rest = len(entries) - shown
             lines = lines[: most - 1]
-            lines.append(f"and {rest:,} more, listed in the attached {ATTACHMENT_NAME}")
+            more = f"and {rest:,} more" if shown else f"{rest:,} {label.lower()}"
+            lines.append(f"{more}, listed in the attached {ATTACHMENT_NAME}")
         if not lines:
             return None
+
+        widest = max(self.pdf.get_string_width(line) for line in lines)
+        x = PAGE_W / 2 - min(widest, width) / 2  # a left-aligned list, centred on the page as a block
 
         def draw(y: float) -> object:
             yy = self.page.label(label, LEFT, y, WIDTH)
             self.page.font("sans", size, "", INK)
             for line in lines:
-                self.pdf.set_xy(LEFT + 15, yy + 1)
+                self.pdf.set_xy(x, yy + 1)
                 self.pdf.cell(width, line_h, line, align="L")
                 yy += line_h
             return yy
@@ -515,8 +520,8 @@ class _Certificate:
             y += 6.5 * PT * 1.35
         self.page.font("sans", 6.5, "", GREY)
         note = (
-            f"The credential file is attached to this PDF ({ATTACHMENT_NAME}). Only the fields it shows are printed; "
-            "what the holder withheld is marked “withheld”."
+            f"The credential file is attached to this PDF as {ATTACHMENT_NAME}. Fields the holder withheld are "
+            "marked “withheld” and not printed."
         )
         self.page.lines(self.page.wrap(note, WIDTH)[:2], LEFT, y + 0.8, WIDTH, 6.5, "L")
 
