@@ -3,6 +3,7 @@
 // and how fresh the answer is.
 
 import { DEVNET_CHAIN_ID, devnetBanner, el, fieldLabel, loadPolicies, policyFor, valueText, wireFileInputs } from "./common.js";
+import { decryptText, shareInFragment } from "./share.js";
 
 const CHECK_NAMES = {
   format: "File format",
@@ -46,6 +47,52 @@ function showProblem(title, detail) {
   );
   status.textContent = `Could not verify: ${title}`;
   document.getElementById("summary").focus();
+}
+
+let shareNote = null; // set while the verdict shown came from a share link
+
+async function openShare(share) {
+  status.textContent = "Opening the shared credential…";
+  verdictBox.replaceChildren(el("p", { class: "checking" }, "Opening the shared credential…"));
+  let response;
+  try {
+    response = await fetch(`/v1/shares/${share.id}`, { headers: { Accept: "application/json" } });
+  } catch (err) {
+    showProblem("This node did not answer.", `Check your connection and open the link again (${err.message}).`);
+    return;
+  }
+  const body = await response.json().catch(() => null);
+  if (response.status === 410) {
+    const detail = body?.detail ?? "";
+    const title = /revoked/.test(detail)
+      ? "This share link was revoked by the learner."
+      : /expired/.test(detail)
+        ? "This share link has expired."
+        : "This share link has been opened as many times as the learner allowed.";
+    showProblem(title, "Ask the learner for a new link, or for the credential file itself. This node no longer holds the credential.");
+    return;
+  }
+  if (response.status === 404) {
+    showProblem("This share link is not known to this node.", "Check that the whole link was copied, or ask the learner for a new one.");
+    return;
+  }
+  if (!response.ok || typeof body?.ciphertext !== "string") {
+    showProblem(`The node answered ${response.status}.`, body?.detail ?? "Open the link again in a minute.");
+    return;
+  }
+  let text;
+  try {
+    text = await decryptText(body.ciphertext, share.key);
+  } catch {
+    showProblem(
+      "The link's key does not open this credential.",
+      "The link was cut short or altered: ask the learner to send it again, whole.",
+    );
+    return;
+  }
+  const opens = `opened ${body.opens} ${body.opens === 1 ? "time" : "times"}${body.maxOpens ? ` of ${body.maxOpens} allowed` : ""}`;
+  shareNote = `Shared with you through a link: it works until ${utc(Date.parse(body.expiresAt) / 1000)} and has been ${opens}.`;
+  await verifyText(text, "the shared credential");
 }
 
 async function verifyText(text, name) {
@@ -93,6 +140,7 @@ function render(verdict, policies) {
     el("p", { class: "badge" }, verdict.valid ? "✓ Valid" : "✗ Not valid"),
     el("p", { id: "summary", class: "summary", tabindex: "-1" }, verdict.summary),
   ];
+  if (shareNote) parts.push(el("p", { class: "share-note", id: "share-note" }, shareNote));
   if (onDevnet) {
     parts.push(el("p", { class: "devnet-note" }, "Test network: this verdict is from a local development chain."));
   }
@@ -202,13 +250,23 @@ function schemaIdOf(verdict, policies) {
 wireFileInputs({
   zone: document.getElementById("drop-zone"),
   input: document.getElementById("file"),
-  onText: (text, name) => verifyText(text, name),
+  onText: (text, name) => {
+    shareNote = null;
+    verifyText(text, name);
+  },
   onError: (message) => showProblem(message, null),
 });
 
 document.getElementById("paste-form").addEventListener("submit", (event) => {
   event.preventDefault();
+  shareNote = null;
   verifyText(document.getElementById("paste").value, "the pasted text");
 });
 
 devnetBanner(banner);
+
+const fromLink = shareInFragment(location.hash);
+if (fromLink) openShare(fromLink);
+else if (location.hash.startsWith("#share=")) {
+  showProblem("This share link is incomplete.", "Check that the whole link was copied, or ask the learner for a new one.");
+}
