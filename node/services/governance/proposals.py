@@ -1,4 +1,5 @@
-"""k-of-n proposals: propose an arbitrary call (the one deliberate escape hatch), approve, execute."""
+"""k-of-n proposals: propose an arbitrary call (the one deliberate escape hatch, node/chain/proposals.py), approve,
+execute."""
 
 from __future__ import annotations
 
@@ -6,12 +7,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from eth_abi.exceptions import EncodingError
-from eth_utils.abi import collapse_if_tuple
-from web3.contract.contract import Contract, ContractFunction
-from web3.exceptions import MismatchedABI, Web3ValidationError
-
 from node.chain.errors import explained
+from node.chain.proposals import encode_call
 from node.errors import (
     ContractForbiddenError,
     ProposalStateError,
@@ -37,13 +34,7 @@ class ProposalActs(GovernanceActs):
     def propose(self, target: str, function: str, args: Sequence[Any], ttl_s: int = DEFAULT_TTL_S) -> ChainAct:
         """Propose any state-changing function of the registry or of governance (executed at once when k == 1)."""
         registry = self._registry
-        contract = {"registry": registry.registry, "governance": registry.governance}.get(target)
-        if contract is None:
-            raise ValidationFailedError("target: must be 'registry' or 'governance'")
-        entries = [e for e in contract.abi if e.get("type") == "function" and e.get("name") == function]
-        if not entries or all(e.get("stateMutability") in ("view", "pure") for e in entries):
-            raise ValidationFailedError(f"function: {target} has no state-changing function {function!r}")
-        fn = _encodable_call(contract, dict(entries[0]), args)
+        fn = encode_call(registry, target, function, args, _json_arg)  # the escape hatch: any function, by name
         if ttl_s < 60:
             raise ValidationFailedError("ttlSeconds: give a proposal at least 60 seconds")
         tm = self.governor_tm()
@@ -96,64 +87,15 @@ class ProposalActs(GovernanceActs):
         return act
 
 
-def _call_args(entry: dict[str, Any], args: Sequence[Any]) -> list[Any]:
-    """JSON arguments for one ABI function: addresses checksummed, 0x hex for bytes; counts checked."""
-    inputs = entry.get("inputs", [])
-    if len(inputs) != len(args):
-        names = ", ".join(f"{i['type']} {i['name']}" for i in inputs)
-        raise ValidationFailedError(f"args: {entry['name']} takes {len(inputs)} arguments ({names})")
-    out: list[Any] = []
-    for spec, value in zip(inputs, args, strict=True):
-        kind = str(spec["type"])
-        if kind == "address" and isinstance(value, str):
-            out.append(address(value, str(spec["name"])))
-        elif kind.startswith("bytes") and not kind.endswith("]") and isinstance(value, str) and value.startswith("0x"):
-            try:
-                out.append(bytes.fromhex(value[2:]))
-            except ValueError as exc:
-                raise ValidationFailedError(f"args: {spec['name']} is not hex") from exc
-        elif kind == "bytes32[]" and isinstance(value, list):
-            out.append(type_ids([str(v) for v in value]))
-        else:
-            out.append(value)
-    return out
-
-
-def _expects(kind: str) -> str:
-    """What a JSON argument of ABI type ``kind`` looks like, in words."""
-    if kind.endswith("]"):
-        return f"a JSON array of {kind[: kind.rindex('[')]} values"
-    if kind.startswith("("):
-        return f"a JSON array of the fields {kind}, in order"
-    bits = kind.removeprefix("u").removeprefix("int") or "256"
-    if kind.startswith("uint"):
-        return f"an integer from 0 to 2**{bits} - 1"
-    if kind.startswith("int"):
-        return f"an integer from -2**{int(bits) - 1} to 2**{int(bits) - 1} - 1"
-    if kind == "address":
-        return "an address (0x and 40 hex digits)"
-    if kind.startswith("bytes") and kind != "bytes":
-        return f"0x and {2 * int(kind[5:])} hex digits"
-    return {"bool": "true or false", "string": "a string", "bytes": "0x and hex digits"}.get(kind, f"a {kind}")
-
-
-def _encodable_call(contract: Contract, entry: dict[str, Any], args: Sequence[Any]) -> ContractFunction:
-    """The call of ``entry`` with JSON ``args``, checked to encode; else ValidationFailedError naming the first
-    argument that does not fit its ABI type (web3's own errors are not TypeError/ValueError: they were a 500)."""
-    values = _call_args(entry, args)
-    for i, (spec, value) in enumerate(zip(entry.get("inputs", []), values, strict=True)):
-        kind = str(collapse_if_tuple(dict(spec)))
-        if not contract.w3.codec.is_encodable(kind, value):
-            raise ValidationFailedError(
-                f"args[{i}] ({kind} {spec.get('name') or ''}) of {entry['name']}: {str(args[i])[:80]!r} does not fit; "
-                f"give {_expects(kind)}."
-            )
-    try:
-        fn: ContractFunction = contract.get_function_by_name(str(entry["name"]))(*values)
-        fn._encode_transaction_data()
-    except (TypeError, ValueError, OverflowError, EncodingError, MismatchedABI, Web3ValidationError) as exc:
-        raise ValidationFailedError(
-            f"args: {entry['name']} does not accept these arguments ({type(exc).__name__}): give each in ABI order, "
-            "of its type."
-        ) from exc
-    return fn
+def _json_arg(kind: str, name: str, value: Any) -> Any:
+    """A JSON argument as its ABI type wants it: addresses checksummed, 0x hex as bytes, type names as bytes32 ids."""
+    if kind == "address" and isinstance(value, str):
+        return address(value, name)
+    if kind.startswith("bytes") and not kind.endswith("]") and isinstance(value, str) and value.startswith("0x"):
+        try:
+            return bytes.fromhex(value[2:])
+        except ValueError as exc:
+            raise ValidationFailedError(f"args: {name} is not hex") from exc
+    if kind == "bytes32[]" and isinstance(value, list):
+        return type_ids([str(v) for v in value])
+    return value
