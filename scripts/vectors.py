@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from node.chain.registry import AccreditationStatus, AnchorRecord, CredentialStatus
-from node.credentials.bundle import AnchorInfo, batch_tree, make_bundles
+from node.chain.registry import AccreditationStatus, CredentialStatus
 from node.credentials.document import build_document, disclose, seal
 from node.credentials.hashing import flatten
 from node.credentials.keccak import keccak256, to_hex
@@ -78,28 +77,11 @@ class Scenario:
         return sealed(doc)
 
     def anchor(self, documents: list[dict[str, Any]], *, expires_at: int = 0, anchored_type: str | None = None) -> None:
-        chain, issuer = self.chain, self.issuer
-        assert issuer is not None
-        anchored_at = chain.mine()
-        tree = batch_tree(documents)
-        self.root = tree.root
-        chain.anchors[tree.root] = AnchorRecord(
-            tree.root,
-            issuer.issuer_id,
-            issuer.key_id,
-            issuer.key,
-            anchored_at,
-            len(documents),
-            type_id_bytes32(anchored_type or self.type_name),
-            expires_at,
-            CredentialStatus.ACTIVE,
-            0,
-            0,
+        assert self.issuer is not None
+        bundles = self.chain.anchor_documents(
+            self.issuer, documents, anchored_type or self.type_name, expires_at=expires_at
         )
-        chain.leaves[tree.root] = [tree.credential_hash(i) for i in range(len(documents))]
-        chain.anchor_blocks[tree.root] = chain.number
-        tx = keccak256(b"tx" + tree.root)
-        bundles = make_bundles(documents, tree, AnchorInfo(chain.chain_id, chain.registry_address, tx, chain.number))
+        self.root = bytes.fromhex(bundles[0]["proof"]["anchor"]["merkleRoot"][2:])
         self.bundle, self.sibling = bundles[0], bundles[1]
 
 
@@ -561,34 +543,29 @@ def vectors() -> list[Vector]:
     )
 
     def stray_hash(path: str) -> Callable[[dict[str, Any]], None]:
-        return _set(f"/proof/fieldHashes/{path}", "0x" + "11" * 32)
+        """A field hash for ``path`` that no shown or hidden field of the document has."""
+        return lambda d: d["proof"]["fieldHashes"].__setitem__(path, "0x" + "11" * 32)
 
     add(
         "hidden-field-unknown",
         "A hidden field the schema does not define (a hash entry for a made-up path).",
         ("disclosure", "HIDDEN_FIELD_UNKNOWN"),
         base,
-        bundle=_edit(
-            b, lambda d: d["proof"]["fieldHashes"].__setitem__("/credentialSubject/learner/nickname", "0x" + "11" * 32)
-        ),
+        bundle=_edit(b, stray_hash("/credentialSubject/learner/nickname")),
     )
     add(
         "hidden-field-unknown-non-canonical-pointer",
         "A hidden field path with a bad escape (~2).",
         ("disclosure", "HIDDEN_FIELD_UNKNOWN"),
         base,
-        bundle=_edit(
-            b, lambda d: d["proof"]["fieldHashes"].__setitem__("/credentialSubject/learner/~2", "0x" + "11" * 32)
-        ),
+        bundle=_edit(b, stray_hash("/credentialSubject/learner/~2")),
     )
     add(
         "hidden-field-unknown-object",
         "A hidden 'field' that is an object in the schema (/credentialSubject/learner) while its members are shown.",
         ("disclosure", "HIDDEN_FIELD_UNKNOWN"),
         base,
-        bundle=_edit(
-            b, lambda d: d["proof"]["fieldHashes"].__setitem__("/credentialSubject/learner", "0x" + "11" * 32)
-        ),
+        bundle=_edit(b, stray_hash("/credentialSubject/learner")),
     )
     add(
         "hidden-field-collision",

@@ -154,6 +154,13 @@ class FakeChain:
             )
             for s in subjects
         ]
+        return self.anchor_documents(issuer, documents, type_name, expires_at=expires_at)
+
+    def anchor_documents(
+        self, issuer: FakeIssuer, documents: list[dict[str, Any]], type_name: str, *, expires_at: int = 0
+    ) -> list[dict[str, Any]]:
+        """Anchor the tree of sealed ``documents`` in a new block as ``type_name``, by ``issuer``'s current key, the
+        way the registry records an ``anchor``; return the holders' bundles, in the documents' order."""
         anchored_at = self.mine()
         tree = batch_tree(documents)
         root = tree.root

@@ -39,7 +39,6 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from node.chain.registry import AccreditationStatus, CredentialStatus
-from node.credentials.bundle import AnchorInfo, batch_tree, make_bundles
 from node.credentials.disclosure import policy_for
 from node.credentials.document import build_document, disclose
 from node.credentials.errors import ValidationFailedError
@@ -151,27 +150,7 @@ def _issue_future(chain: FakeChain, issuer: FakeIssuer, type_name: str, subject:
     """Like FakeChain.issue, but the document is valid only from ``after`` seconds after the anchor."""
     start = dt.datetime.fromtimestamp(chain.now + after, dt.UTC)
     documents = [build_document(type_name, subject, issuer_id=issuer.uri, valid_from=start)]
-    anchored_at = chain.mine()
-    tree = batch_tree(documents)
-    from node.chain.registry import AnchorRecord
-
-    chain.anchors[tree.root] = AnchorRecord(
-        tree.root,
-        issuer.issuer_id,
-        issuer.key_id,
-        issuer.key,
-        anchored_at,
-        1,
-        type_id_bytes32(type_name),
-        0,
-        CredentialStatus.ACTIVE,
-        0,
-        0,
-    )
-    chain.leaves[tree.root] = [tree.credential_hash(0)]
-    chain.anchor_blocks[tree.root] = chain.number
-    tx = keccak256(b"tx" + tree.root)
-    return make_bundles(documents, tree, AnchorInfo(chain.chain_id, chain.registry_address, tx, chain.number))
+    return chain.anchor_documents(issuer, documents, type_name)
 
 
 def _legal_hides(type_name: str, bundle: Mapping[str, Any]) -> list[list[str]]:
