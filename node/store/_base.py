@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from alembic import command
 from sqlalchemy import Engine
@@ -13,8 +15,31 @@ from sqlalchemy.orm import Session, sessionmaker
 from node.store.engine import WRITE_OPTION, make_engine
 from node.store.migrate import alembic_config
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 IN_CHUNK = 500
 """Rows per ``IN (...)`` list, well under SQLite's bound-parameter limit."""
+
+R = TypeVar("R", bound="DataclassInstance")
+T = TypeVar("T")
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def record_of(cls: type[R], row: object, **overrides: Any) -> R:
+    """A record of ``cls`` (a dataclass of :mod:`node.store.records`) from an ORM row: every field copied from the
+    row's attribute of the same name, except the ``overrides`` (enums, converted or joined values)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return cls(**{name: getattr(row, name) for name in names if name not in overrides}, **overrides)
+
+
+def chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
+    """``items`` in slices of at most :data:`IN_CHUNK` (one ``IN (...)`` list each)."""
+    for start in range(0, len(items), IN_CHUNK):
+        yield items[start : start + IN_CHUNK]
 
 
 class StoreBase:

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, CursorResult, Table, and_, delete, insert,
 from sqlalchemy.exc import IntegrityError
 
 from node.errors import ValidationFailedError
-from node.store._base import IN_CHUNK, StoreBase
+from node.store._base import StoreBase, chunks, record_of
 from node.store.models import BlockRow, EventRow, IndexerCursorRow, NonceRow
 from node.store.records import Event, EventPage, IndexerCursor, NewEvent
 
@@ -19,17 +19,7 @@ MAX_PAGE = 1000
 
 
 def _event(row: EventRow) -> Event:
-    return Event(
-        id=row.id,
-        block_number=row.block_number,
-        block_hash=row.block_hash,
-        tx_hash=row.tx_hash,
-        log_index=row.log_index,
-        name=row.name,
-        args=dict(row.args),
-        root=row.root,
-        issuer_id=row.issuer_id,
-    )
+    return record_of(Event, row, args=dict(row.args))
 
 
 def _encode_cursor(event: Event) -> str:
@@ -109,12 +99,8 @@ class ChainRepository(StoreBase):
         with self._write() as session:
             hashes = sorted({event.tx_hash for event in events})
             seen: set[tuple[str, int]] = set()
-            for start in range(0, len(hashes), IN_CHUNK):
-                found = session.execute(
-                    select(EventRow.tx_hash, EventRow.log_index).where(
-                        EventRow.tx_hash.in_(hashes[start : start + IN_CHUNK])
-                    )
-                )
+            for chunk in chunks(hashes):
+                found = session.execute(select(EventRow.tx_hash, EventRow.log_index).where(EventRow.tx_hash.in_(chunk)))
                 seen.update(found)
             rows: list[dict[str, Any]] = []
             for event in events:
@@ -194,7 +180,7 @@ class ChainRepository(StoreBase):
     def get_cursor(self, name: str) -> IndexerCursor | None:
         with self._read() as session:
             row = session.get(IndexerCursorRow, name)
-            return None if row is None else IndexerCursor(row.name, row.block_number, row.block_hash)
+            return None if row is None else record_of(IndexerCursor, row)
 
     def set_cursor(self, name: str, block_number: int, block_hash: str) -> None:
         with self._write() as session:

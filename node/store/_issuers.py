@@ -9,7 +9,7 @@ import secrets
 from sqlalchemy import select, update
 
 from node.errors import NotFoundError, ValidationFailedError
-from node.store._base import StoreBase
+from node.store._base import StoreBase, record_of
 from node.store.coltypes import utcnow
 from node.store.models import ApiKeyRow, IssuerRow
 from node.store.records import ApiKeyInfo, ApiKeyRole, Issuer, IssuerStatus, Principal
@@ -24,27 +24,11 @@ def hash_api_key(plaintext: str) -> str:
 
 
 def _issuer(row: IssuerRow) -> Issuer:
-    return Issuer(
-        id=row.id,
-        name=row.name,
-        metadata_uri=row.metadata_uri,
-        signer_address=row.signer_address,
-        keystore_path=row.keystore_path,
-        status=IssuerStatus(row.status),
-        created_at=row.created_at,
-    )
+    return record_of(Issuer, row, status=IssuerStatus(row.status))
 
 
 def _api_key(row: ApiKeyRow) -> ApiKeyInfo:
-    return ApiKeyInfo(
-        id=row.id,
-        prefix=row.prefix,
-        role=ApiKeyRole(row.role),
-        issuer_id=row.issuer_id,
-        label=row.label,
-        created_at=row.created_at,
-        revoked_at=row.revoked_at,
-    )
+    return record_of(ApiKeyInfo, row, role=ApiKeyRole(row.role))
 
 
 class IssuerRepository(StoreBase):
@@ -123,13 +107,7 @@ class IssuerRepository(StoreBase):
             row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_hash == presented)).one_or_none()
             if row is None or not hmac.compare_digest(row.key_hash, presented) or row.revoked_at is not None:
                 return None
-            return Principal(
-                key_id=row.id,
-                role=ApiKeyRole(row.role),
-                issuer_id=row.issuer_id,
-                label=row.label,
-                prefix=row.prefix,
-            )
+            return record_of(Principal, row, key_id=row.id, role=ApiKeyRole(row.role))
 
     def revoke_api_key(self, key_id: int) -> ApiKeyInfo:
         """Revoke a key (idempotent: revoking twice keeps the first revocation time)."""
