@@ -61,10 +61,14 @@ WITHHELD = "withheld"
 PAGE_W, PAGE_H = 210.0, 297.0
 LEFT, RIGHT = 26.0, 184.0
 WIDTH = RIGHT - LEFT
-MIDDLE_END = 206.0
+MIDDLE_END = 203.0
 """The title, learner and facts are centred between the header and here; the issuer and QR block start below."""
 QR_SIZE = 38.0
-QR_TOP = 214.0
+QR_TOP = 210.0
+HOST_TOP = QR_TOP + QR_SIZE + 4.2
+"""The host under the QR code, past its quiet zone (4 modules of at most 1.03 mm: the smallest symbol has 37)."""
+SCAN_TOP = HOST_TOP + 8.5 * 25.4 / 72 * 1.22
+"""The "Scan or open" line, right-aligned across the page: the issuer's column ends above it."""
 FOOTER_TOP = 264.0
 PT = 25.4 / 72  # one typographic point in millimetres
 
@@ -185,9 +189,25 @@ class _Page:
             self.pdf.set_font(family, style, size)
             lines = self.wrap(text, width)
             if len(lines) <= most:
-                return size, lines
+                return size, self.balanced(text, width, lines)
         most = sizes[-1][1]
         return size, [*lines[: most - 1], self.ellipsis(lines[most - 1], width)]
+
+    def balanced(self, text: str, width: float, lines: list[str]) -> list[str]:
+        """The same number of lines as ``lines`` but as even as they can be (no lone last word): the narrowest
+        width that still breaks ``text`` into that many lines without breaking a word, found by halving."""
+        if len(lines) < 2 or _splits_words(text, lines):
+            return lines
+        low, high = width / 2, width
+        best = lines
+        for _ in range(12):
+            middle = (low + high) / 2
+            trial = self.wrap(text, middle)
+            if len(trial) <= len(lines) and not _splits_words(text, trial):
+                best, high = trial, middle
+            else:
+                low = middle
+        return best
 
     def ellipsis(self, line: str, width: float) -> str:
         while line and self.pdf.get_string_width(line + " …") > width:
@@ -482,25 +502,33 @@ class _Certificate:
         y = self.page.lines([valid], x, y, width, 7.5, align="L")
         y = self.page.label("Accreditation", x, y + 3, width, align="L")
         self.page.font("sans", 8, "", INK)
-        lines = [line for text in self.accreditation for line in self.page.wrap(text, width)]
-        if not lines:
+        line_h, gap = 8 * PT * 1.22, 1.0
+        items = [self.page.wrap(text, width) for text in self.accreditation if text.strip()]
+        if not items:
             self.pdf.set_text_color(*GREY)
-            lines = self.page.wrap("Checked on chain when this certificate is verified.", width)
-        most = max(1, int((FOOTER_TOP - 3 - y) // (8 * PT * 1.22)))
-        if len(lines) > most:
-            lines = [*lines[: most - 1], self.page.ellipsis(lines[most - 1], width)]
-        self.page.lines(lines, x, y + 0.5, width, 8, align="L")
+            items = [self.page.wrap("Checked on chain when this certificate is verified.", width)]
+        y += 0.5
+        for i, lines in enumerate(items):  # one sentence a link of the path, a little apart
+            room = int((SCAN_TOP - 1 - y) // line_h)
+            if room < 1:
+                break
+            last = i == len(items) - 1
+            if len(lines) > room or (not last and len(lines) == room):
+                cut = lines[:room]
+                self.page.lines([*cut[:-1], self.page.ellipsis(cut[-1], width)], x, y, width, 8, align="L")
+                break
+            y = self.page.lines(lines, x, y, width, 8, align="L") + gap
 
     def qr_block(self) -> None:
         x = RIGHT - QR_SIZE
         module = draw_qr(self.pdf, self.verify_url, x, QR_TOP, QR_SIZE)
-        y = QR_TOP + QR_SIZE + max(2.0, module * QUIET_ZONE * 0.5)
-        width = 62.0
+        assert module * QUIET_ZONE <= HOST_TOP - QR_TOP - QR_SIZE
+        width = 56.0
         self.page.font("sans", 8.5, "B", INK)
-        y = self.page.lines([self.page.ellipsis_if_needed(self.host, width)], RIGHT - width, y, width, 8.5, "R")
+        self.page.lines([self.page.ellipsis_if_needed(self.host, width)], RIGHT - width, HOST_TOP, width, 8.5, "R")
         self.page.font("sans", 7.5, "", GREY)
-        scan = self.page.wrap(f"Scan or open {self.host}/verify to check this certificate", width)[:2]
-        self.page.lines(scan, RIGHT - width, y, width, 7.5, "R")
+        scan = f"Scan or open {self.host}/verify to check this certificate"
+        self.page.lines([self.page.ellipsis_if_needed(scan, WIDTH)], LEFT, SCAN_TOP, WIDTH, 7.5, "R")
 
     def footer(self) -> None:
         anchor = self.read.proof.anchor
@@ -524,6 +552,11 @@ class _Certificate:
             "marked “withheld” and not printed."
         )
         self.page.lines(self.page.wrap(note, WIDTH)[:2], LEFT, y + 0.8, WIDTH, 6.5, "L")
+
+
+def _splits_words(text: str, lines: Sequence[str]) -> bool:
+    """Whether wrapping cut a word (a long one is cut where it must be; balancing never cuts one)."""
+    return " ".join(lines).split() != text.split()
 
 
 def _fact_value(fact: Fact, value: Any) -> tuple[str, str | None]:
