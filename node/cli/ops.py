@@ -17,6 +17,8 @@ from eth_account.signers.local import LocalAccount
 from node.chain import devnet as devnet_mod
 from node.chain.client import connect
 from node.chain.deploy import Manifest, check_manifest, deploy, read_manifest
+from node.chain.health import chain_head
+from node.chain.health import chain_id as chain_id_of
 from node.cli._app import app, devnet_app, err, friendly, out
 from node.config import Settings, get_settings
 from node.errors import ConfigurationError, DeploymentError, DevnetError
@@ -116,8 +118,8 @@ def devnet_status() -> None:
     if not info or not devnet_mod.pid_alive(int(info["supervisor_pid"])):
         out.print("devnet is not running")
         raise typer.Exit(3)
-    w3 = connect(str(info["url"]), settings.rpc_timeout_s)
-    out.print(f"devnet running at {info['url']}: chain id {w3.eth.chain_id}, block {w3.eth.block_number}")
+    head = chain_head(connect(str(info["url"]), settings.rpc_timeout_s))
+    out.print(f"devnet running at {info['url']}: chain id {head.chain_id}, block {head.block_number}")
 
 
 # --- deploy ---------------------------------------------------------------------------------------------------------
@@ -139,7 +141,7 @@ def deploy_cmd(
         check_manifest(w3, existing, settings.manifest_path)
         _print_manifest(existing, False)
         return
-    on_devnet = w3.eth.chain_id == settings.chain_id  # our devnet's own chain id: its public dev key may deploy
+    on_devnet = chain_id_of(w3) == settings.chain_id  # our devnet's own chain id: its public dev key may deploy
     manifest, now = deploy(
         w3, _deployer(settings, on_devnet), settings.manifest_path, settings.artifacts_dir, fresh=fresh
     )

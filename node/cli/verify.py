@@ -23,6 +23,7 @@ from eth_account.signers.local import LocalAccount
 from rich.markup import escape
 
 from node.chain.client import connect
+from node.chain.health import chain_id as chain_id_of
 from node.chain.keystore import load_key, passphrase_from
 from node.chain.registry import RegistryClient
 from node.cli._app import app, err, friendly, out
@@ -213,7 +214,7 @@ def _trust(text: str, registry: str | None, chain_id: int | None) -> tuple[int, 
 
 def _rpc_view(settings: Settings, url: str, chain_id: int, registry: str) -> RpcChainView:
     w3 = connect(url, settings.rpc_timeout_s)
-    answering = int(w3.eth.chain_id)
+    answering = chain_id_of(w3)
     if answering != chain_id:
         raise ChainMismatchError(
             f"the RPC at {url} serves chain {answering}, not chain {chain_id}: point --rpc-url at a node of chain "

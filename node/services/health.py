@@ -9,6 +9,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from pydantic import BaseModel, Field
 
+from node.chain.health import block_number, chain_head, has_code
 from node.errors import ChainUnavailableError
 from node.runtime import Node
 
@@ -52,10 +53,11 @@ class HealthService:
     def health(self) -> Health:
         manifest = self._node.manifest
         governance = manifest.contracts.get("RegistryGovernance")
+        head = chain_head(self._node.w3)
         return Health(
             status="ok",
-            chain_id=self._node.w3.eth.chain_id,
-            latest_block=self._node.w3.eth.block_number,
+            chain_id=head.chain_id,
+            latest_block=head.block_number,
             registry_address=manifest.registry,
             governance_address=governance.address if governance else None,
         )
@@ -63,16 +65,12 @@ class HealthService:
     def readiness(self) -> Readiness:
         checks: list[ReadinessCheck] = []
         try:
-            block = self._node.w3.eth.block_number
+            block = block_number(self._node.w3)
             checks.append(ReadinessCheck(name="chain", ok=True, detail=f"block {block} on chain {self._node.chain_id}"))
-            code = self._node.w3.eth.get_code(self._node.registry.registry.address)
+            present = has_code(self._node.w3, self._node.manifest.registry)
             missing = "the registry has no code: run `credreg deploy --fresh`."
             checks.append(
-                ReadinessCheck(
-                    name="contracts",
-                    ok=len(code) > 0,
-                    detail="registry code present" if code else missing,
-                )
+                ReadinessCheck(name="contracts", ok=present, detail="registry code present" if present else missing)
             )
         except (ChainUnavailableError, OSError, ValueError) as exc:
             checks.append(ReadinessCheck(name="chain", ok=False, detail=f"the chain does not answer: {exc}"))
