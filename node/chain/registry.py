@@ -171,12 +171,15 @@ class RegistryClient:
         return self.writes.anchor_single(root, type_index)
 
     def registry_fn(self, name: str, *args: Any) -> ContractFunction:
-        """Deprecated, for tests/api/test_authz.py only: node code builds calls with ``self.writes``."""
+        """A registry call by name, for tests that pick the function at run time (tests/api/, ``act`` helpers);
+        node code builds its calls with ``self.writes`` (typed), a proposal of any function with
+        :func:`node.chain.proposals.encode_call`."""
         fn: ContractFunction = self.registry.get_function_by_name(name)(*args)
         return fn
 
     def governance_fn(self, name: str, *args: Any) -> ContractFunction:
-        """Deprecated, for tests/api/test_authz.py only: node code builds calls with ``self.governance_writes``."""
+        """A governance call by name, for tests only (see :meth:`registry_fn`); node code uses
+        ``self.governance_writes``."""
         fn: ContractFunction = self.governance.get_function_by_name(name)(*args)
         return fn
 

@@ -59,7 +59,7 @@ class Story:
 def rename(world: World, issuer: Issuer, uri: str) -> int:
     """The issuer's body changes its registered identity on chain; returns the block."""
     receipt = world.admin_tm.transact(
-        world.node.registry.registry_fn("setIssuerMetadata", issuer.issuer_id, uri, keccak(text=uri))
+        world.node.registry.writes.set_issuer_metadata(issuer.issuer_id, uri, keccak(text=uri))
     )
     assert world.node.registry.registry_events(receipt, "IssuerMetadataUpdated")
     return int(receipt["blockNumber"])

@@ -114,7 +114,7 @@ class Kit:
         now = registry.latest_timestamp()
         uri = f"did:web:{name.lower().replace(' ', '-')}.example"
         receipt = self.admin_tm().transact(
-            registry.registry_fn("accreditIssuer", self.body_id, [type_id(FORMAL)], 8, now, 0, uri, keccak(text=uri))
+            registry.writes.accredit_issuer(self.body_id, [type_id(FORMAL)], 8, now, 0, uri, keccak(text=uri))
         )
         issuer_id = int(registry.registry_events(receipt, "IssuerAccredited")[0]["issuerId"])
         signer, path = self.new_signer()
@@ -229,8 +229,7 @@ def make_kit(
     if threshold == 1 and not reuse:
         registry = node.registry
         gov = node.signers.manager(node.signers.governor())
-        receipt_fn = registry.registry_fn(
-            "accreditBody",
+        receipt_fn = registry.writes.accredit_body(
             dev_account(1).address,
             [type_id(FORMAL)],
             10,

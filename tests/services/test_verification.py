@@ -125,8 +125,7 @@ class World:
         uri = f"did:web:issuer-{self._issuers}.credreg.test"
         registry = self.node.registry
         receipt = self.admin_tm.transact(
-            registry.registry_fn(
-                "accreditIssuer",
+            registry.writes.accredit_issuer(
                 1,
                 [type_id(t) for t in types],
                 max_level,
