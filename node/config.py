@@ -77,6 +77,18 @@ class Settings(BaseSettings):
         ge=1,
         description="Share links one client address may create per minute (POST /v1/shares); more get 429.",
     )
+    certificate_link_days: int = Field(
+        default=3650,
+        ge=1,
+        le=36_500,
+        description="How long the share link in a certificate's QR code opens (days; a printed certificate is kept "
+        "for years).",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The node's address as verifiers reach it (e.g. https://registry.example.ac.za), for the links "
+        "printed in certificates; default: the address the request came to.",
+    )
     share_sweep_interval_s: float = Field(
         default=60.0,
         gt=0,

@@ -14,7 +14,18 @@ from fastapi import FastAPI
 
 from node.api.errors import install_error_handlers
 from node.api.limits import BodySizeLimit
-from node.api.routes import credentials, events, governance, health, issuers, lifecycle, shares, verify, web
+from node.api.routes import (
+    certificates,
+    credentials,
+    events,
+    governance,
+    health,
+    issuers,
+    lifecycle,
+    shares,
+    verify,
+    web,
+)
 from node.config import Settings, get_settings
 from node.runtime import Node
 
@@ -106,6 +117,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(issuers.router)
     app.include_router(governance.router)
     app.include_router(credentials.router)
+    app.include_router(certificates.router)
     app.include_router(events.router)
     app.include_router(verify.router)
     shares.install(app, app_settings)

@@ -2,6 +2,7 @@
 
 from node.cli import (
     accreditation,  # noqa: F401 - registers issuers, keys add/rotate/cutoff, bodies
+    certificate,  # noqa: F401 - registers certificate
     disclose,  # noqa: F401 - registers disclose
     governance,  # noqa: F401 - registers governance (proposals)
     issue,  # noqa: F401 - registers issue

@@ -172,6 +172,16 @@ class Api:
         ids: list[str] = response.json()["ids"]
         return ids
 
+    def get_bytes(self, path: str, what: str) -> bytes:
+        """The body of GET ``path`` (a PDF, a file), or the node's refusal in one line."""
+        try:
+            response = self._client.get(path)
+        except httpx.HTTPError as exc:
+            raise self._unreachable(exc) from None
+        if response.status_code != 200:
+            raise self._refusal(response, what)
+        return response.content
+
     def get(self, credential_id: str) -> dict[str, Any]:
         last: httpx.HTTPError | None = None
         for attempt in range(GET_RETRIES):

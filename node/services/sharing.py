@@ -15,6 +15,7 @@ links past their expiry even if nobody asks for them again. Creating links is li
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -24,6 +25,8 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from node.config import Settings
 from node.credentials.reader import MAX_BUNDLE_BYTES
@@ -189,6 +192,29 @@ class SharingService:
             max_opens=max_opens,
         )
         return CreatedShare(share.id, token, share.expires_at, share.max_opens)
+
+    def create_sealed(self, plaintext: bytes, *, expires_in_s: int) -> tuple[CreatedShare, str]:
+        """A link the node makes itself (the certificate's QR code): encrypted here with a fresh key that is returned
+        and then forgotten: (the share, the key as unpadded base64url for the link's #fragment). Not rate-limited
+        (only an issuer's key reaches it) and not bound by CREDREG_SHARE_MAX_DAYS (a printed certificate is kept for
+        years)."""
+        key = AESGCM.generate_key(bit_length=256)
+        iv = secrets.token_bytes(IV_BYTES)
+        ciphertext = iv + AESGCM(key).encrypt(iv, plaintext, None)
+        if len(ciphertext) > MAX_CIPHERTEXT_BYTES:
+            raise ValidationFailedError(f"the bundle is over {MAX_BUNDLE_BYTES // 1024} KiB: no link can carry it.")
+        now = self._now()
+        token = secrets.token_urlsafe(32)
+        share = self._store.add_share(
+            secrets.token_urlsafe(16),
+            holder_token_hash=token_hash(token),
+            ciphertext=ciphertext,
+            created_at=now,
+            expires_at=now + timedelta(seconds=expires_in_s),
+            max_opens=None,
+        )
+        encoded = base64.urlsafe_b64encode(key).rstrip(b"=").decode("ascii")
+        return CreatedShare(share.id, token, share.expires_at, None), encoded
 
     def open(self, share_id: str) -> OpenedShare:
         """The ciphertext, one open counted; :class:`ShareGoneError` (410) once it can no longer be opened."""

@@ -78,12 +78,12 @@ export async function devnetBanner(banner, chainId) {
   if (id === DEVNET_CHAIN_ID) banner.hidden = false;
 }
 
-/** Wire a drop zone and a file input to one handler: handle(text, fileName). */
+/** Wire a drop zone and a file input to one handler: onText(text, fileName, file). */
 export function wireFileInputs({ zone, input, onText, onError }) {
   const read = async (file) => {
     if (!file) return;
     try {
-      onText(await file.text(), file.name);
+      onText(await file.text(), file.name, file);
     } catch (err) {
       onError(`The file could not be read (${err.message}). Choose the .json file again.`);
     }

@@ -5,6 +5,20 @@
 import { DEVNET_CHAIN_ID, devnetBanner, el, fieldLabel, loadPolicies, policyFor, valueText, wireFileInputs } from "./common.js";
 import { decryptText, shareInFragment } from "./share.js";
 
+async function fromPdf(file) {
+  const { credentialFromPdf, isPdf } = await import("./pdf.js"); // pdf.js loads only when a PDF is dropped
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (!isPdf(bytes)) return { error: `${file.name} is not a PDF: choose the credential's .json file or its certificate PDF.` };
+  try {
+    const text = await credentialFromPdf(bytes);
+    return text === null
+      ? { error: `${file.name} carries no credential file: only a credreg certificate PDF has one attached. Ask for the credential's .json file.` }
+      : { text };
+  } catch (err) {
+    return { error: `${file.name} could not be read as a PDF (${err.message}). Choose the certificate PDF again, or the .json file.` };
+  }
+}
+
 const CHECK_NAMES = {
   format: "File format",
   disclosure: "Withheld fields",
@@ -250,8 +264,14 @@ function schemaIdOf(verdict, policies) {
 wireFileInputs({
   zone: document.getElementById("drop-zone"),
   input: document.getElementById("file"),
-  onText: (text, name) => {
+  onText: async (text, name, file) => {
     shareNote = null;
+    if (/\.pdf$/i.test(name) || text.startsWith("%PDF-")) {
+      const found = await fromPdf(file);
+      if (found.error) showProblem(found.error, null);
+      else verifyText(found.text, `the credential attached to ${name}`);
+      return;
+    }
     verifyText(text, name);
   },
   onError: (message) => showProblem(message, null),

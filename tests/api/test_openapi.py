@@ -8,7 +8,7 @@ from node.main import create_app
 
 SPEC: dict[str, Any] = create_app().openapi()
 SCHEMAS: dict[str, Any] = SPEC.get("components", {}).get("schemas", {})
-NON_JSON = {"/metrics"}
+NON_JSON = {"/metrics", "/v1/credentials/{credential_id}/certificate.pdf"}  # Prometheus text; a PDF
 
 
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:

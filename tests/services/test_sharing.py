@@ -183,3 +183,19 @@ def test_ids_and_tokens_are_fresh_and_never_repeat(service: SharingService) -> N
     made = [service.create(encrypt(BUNDLE)[1], expires_in_s=600) for _ in range(50)]
     assert len({m.id for m in made}) == len({m.holder_token for m in made}) == 50
     assert all(len(m.id) == 22 and len(m.holder_token) >= 43 for m in made)
+
+
+def test_a_sealed_link_opens_with_the_key_returned_and_the_node_keeps_no_key(
+    service: SharingService, store: Store
+) -> None:
+    import base64
+
+    plain = json.dumps(BUNDLE).encode("utf-8")
+    created, key_text = service.create_sealed(plain, expires_in_s=10 * 365 * 86_400)
+    key = base64.urlsafe_b64decode(key_text + "=")
+    assert len(key) == 32
+    opened = service.open(created.id)
+    assert AESGCM(key).decrypt(opened.ciphertext[:12], opened.ciphertext[12:], None) == plain
+    row = store.share_row_bytes(created.id)
+    assert key not in bytes(row["ciphertext"]) and key_text not in repr(row)  # type: ignore[arg-type]
+    assert created.expires_at - datetime.now(UTC) > timedelta(days=3600)

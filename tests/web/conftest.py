@@ -64,6 +64,8 @@ class WebNode:
     tampered_file: Path
     revoked_file: Path
     files: Path
+    api_key: str
+    """The demo issuer's API key (devnet)."""
 
     def verify(self, text: str) -> dict[str, Any]:
         response = httpx.post(
@@ -142,7 +144,7 @@ def web_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebNode]:
             tampered["credentialSubject"]["qualification"]["title"] = "MBA"
             tampered_file = files / "tampered.json"
             tampered_file.write_text(json.dumps(tampered, indent=2) + "\n", encoding="utf-8")
-            yield WebNode(url, node, bundle, bundle_file, tampered_file, revoked_file, files)
+            yield WebNode(url, node, bundle, bundle_file, tampered_file, revoked_file, files, demo.api_key)
         finally:
             server.should_exit = True
             thread.join(timeout=30)

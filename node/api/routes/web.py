@@ -53,6 +53,7 @@ VENDOR: dict[str, tuple[str, frozenset[str]]] = {
     ),
     "redoc": ("redoc/bundles", frozenset({"redoc.standalone.js"})),
     "qrcode-generator": ("qrcode-generator/dist", frozenset({"qrcode.mjs"})),
+    "pdfjs": ("pdfjs-dist/build", frozenset({"pdf.min.mjs", "pdf.worker.min.mjs"})),
 }
 """Assets served from pinned npm packages: URL folder → (folder under node_modules, the files served)."""
 
