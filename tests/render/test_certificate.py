@@ -3,7 +3,8 @@ whose attached credential.json is the bundle byte for byte (read back with pypdf
 that prints only what the bundle shows.
 
 Rasterising needs poppler's ``pdftoppm`` (Debian ``poppler-utils``; ``make setup`` installs it as root or under CI):
-under ``CI=true`` a missing one fails these tests, elsewhere they skip saying how to install it.
+under ``CI=true`` a missing one fails these tests, elsewhere they skip saying how to install it; the same for the DejaVu
+fonts (Debian ``fonts-dejavu-core``) the renderer prints with.
 ``CREDREG_SCREENSHOTS=update`` rewrites docs/screenshots/certificate.png (else it is written only when missing).
 """
 
@@ -29,6 +30,7 @@ from node.credentials.bundle import AnchorInfo, batch_tree, dumps_bundle, make_b
 from node.credentials.document import build_document, disclose
 from node.credentials.reader import BundleReadError
 from node.render import ATTACHMENT_NAME, DEVNET_TEXT, CertificateError, render_certificate
+from node.render.certificate import FONT_DIR, FONTS
 from tests.samples import VALID, za_id
 
 VECTORS = PROJECT_ROOT / "tests" / "vectors"
@@ -44,6 +46,22 @@ MM_PER_PX = 25.4 / DPI
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def _missing(message: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " — under CI=true this fails the run")
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _fonts() -> None:
+    missing = [name for name in FONTS.values() if not (FONT_DIR / name).is_file()]
+    if missing:
+        _missing(
+            f"the DejaVu fonts are missing from {FONT_DIR} ({', '.join(missing)}): install fonts-dejavu-core "
+            "(`apt-get install -y fonts-dejavu-core` as root; `make setup` does it when it can)"
+        )
 
 
 def issue(type_name: str, subject: dict[str, Any], **kwargs: Any) -> str:
@@ -94,9 +112,8 @@ def pdftoppm() -> str:
             "pdftoppm is missing: install poppler-utils (`apt-get update && apt-get install -y poppler-utils` as "
             "root; `make setup` does it when it can)"
         )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " — under CI=true a missing pdftoppm fails the run")
-        pytest.skip(message)
+        _missing(message)
+    assert found is not None
     return found
 
 
