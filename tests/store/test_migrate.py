@@ -1,3 +1,6 @@
+"""node/store/migrate.py and the migrations: the schema they build is the models' (and only that), they run twice,
+down and up again, render for PostgreSQL, and upgrade an older store's data intact."""
+
 from __future__ import annotations
 
 import json
@@ -71,36 +74,6 @@ def test_migrate_is_idempotent_and_downgrade_round_trips(db_path: Path) -> None:
     store.close()
 
 
-def test_sqlite_pragmas_applied_on_every_connection(db_path: Path) -> None:
-    store = Store(sqlite_url(db_path))
-    store.migrate()
-    with store.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-        assert (connection.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0) >= 1000
-    store.close()
-
-
-def test_no_connection_until_first_use(tmp_path: Path) -> None:
-    path = tmp_path / "lazy.db"
-    store = Store(sqlite_url(path))
-    assert not path.exists()
-    store.migrate()
-    assert path.exists()
-    store.close()
-
-
-def test_from_settings_creates_the_data_dir(tmp_path: Path) -> None:
-    from node.config import Settings
-
-    settings = Settings(data_dir=tmp_path / "fresh" / "data", database_url=None)
-    store = Store.from_settings(settings)
-    store.migrate()
-    assert (tmp_path / "fresh" / "data" / "credreg.db").exists()
-    store.close()
-
-
 def test_migration_renders_for_postgresql() -> None:
     """The migration has no SQLite-only SQL: it renders (offline, no server needed) for PostgreSQL."""
     import io
@@ -163,3 +136,16 @@ def test_upgrading_a_store_with_per_credential_proofs_keeps_every_proof(db_path:
         (f"c{i}", [to_hex(p) for p in tree.proof(i)], {"n": i}) for i in range(5)
     ]
     store.close()
+
+
+def test_alembic_config_points_at_the_packaged_scripts() -> None:
+    from node.store.migrate import MIGRATIONS_DIR
+
+    cfg = alembic_config()
+    assert Path(str(cfg.get_main_option("script_location"))) == MIGRATIONS_DIR
+    assert cfg.get_main_option("sqlalchemy.url") is None
+    assert [r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()][-1] == "0001"
+    # a percent sign in a URL (an escaped password) survives alembic's interpolation
+    assert alembic_config("postgresql://u:p%40ss@db/credreg").get_main_option("sqlalchemy.url") == (
+        "postgresql://u:p%40ss@db/credreg"
+    )
