@@ -1,6 +1,7 @@
 """An API app over a node on an in-process chain (eth-tester), shared per test module; issuers made per test.
 
-Fixtures: ``api_node`` (deployed + opened Node), ``app`` (create_app over it), ``client`` (a TestClient), and
+Fixtures: ``api_node`` (deployed + opened Node), ``app`` (create_app over it), ``client`` (a TestClient),
+``governed_node`` and ``governed_client`` (the same over a node holding the governor's key), and
 ``make_issuer`` (a fresh issuer, accredited on chain with a signing key and recorded in the store, with an API key:
 issuance checks the accreditation on chain). :func:`fake_anchor` plays the batcher's part with the store's batch
 methods (claim → tree → signed → confirmed), so reads after anchoring can be tested without a batcher.
@@ -59,11 +60,15 @@ def api_settings(data_dir: Path) -> Settings:
         )
 
 
-def open_test_node(data_dir: Path) -> Node:
+def open_test_node(data_dir: Path, *, governor: bool = False) -> Node:
+    """A node over a fresh in-process chain; with ``governor`` it holds the deployer's key (the sole governor, k = 1,
+    and the test body's admin), so governance writes are signed and executed at once."""
     settings = api_settings(data_dir)
     w3 = Web3(EthereumTesterProvider(EthereumTester(PyEVMBackend())))
     account: LocalAccount = Account.from_key(w3.provider.ethereum_tester.backend.account_keys[0])  # type: ignore[attr-defined]
     deploy(w3, account, settings.manifest_path, settings.artifacts_dir)
+    if governor:
+        settings = settings.model_copy(update={"deployer_key": SecretStr(account.key.hex())})
     return Node.open(settings, w3=w3)
 
 
@@ -74,6 +79,22 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
         yield node
     finally:
         node.close()
+
+
+@pytest.fixture(scope="module")
+def governed_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    """A node holding the governor's key (see :func:`open_test_node`), shared per test module."""
+    node = open_test_node(tmp_path_factory.mktemp("governed"), governor=True)
+    try:
+        yield node
+    finally:
+        node.close()
+
+
+@pytest.fixture(scope="module")
+def governed_client(governed_node: Node) -> Iterator[TestClient]:
+    with TestClient(create_app(governed_node.settings, node=governed_node)) as test_client:
+        yield test_client
 
 
 @pytest.fixture(scope="module")
