@@ -53,6 +53,8 @@ FONTS = {
 }
 
 ATTACHMENT_NAME = "credential.json"
+MAX_VERIFY_URL = 600
+"""Longest ``verify_url`` printed as a QR code (about version 19 at M: modules of 0.41 mm in the 38 mm square)."""
 DEVNET_TEXT = "DEVNET — NOT A REAL CREDENTIAL"
 WITHHELD = "withheld"
 
@@ -126,7 +128,12 @@ def render_certificate(
         raise CertificateError(f"No certificate is printed for this bundle: {integrity.message}")
     layout = layout_for(read.type_name, read.type_version)
     host = url_host(verify_url)
-    qr_matrix(verify_url)  # refuses, before drawing anything, a URL too long for a QR code
+    if len(verify_url) > MAX_VERIFY_URL:
+        raise ValueError(
+            f"verify_url has {len(verify_url):,} characters; a QR code a phone reads off paper holds at most "
+            f"{MAX_VERIFY_URL:,}"
+        )
+    qr_matrix(verify_url)
     page = _Page(font_dir or FONT_DIR, _moment(read.valid_from))
     _Certificate(page, read, layout, verify_url, host, list(accreditation or ()), devnet).draw()
     page.pdf.embed_file(

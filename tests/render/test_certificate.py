@@ -216,10 +216,26 @@ def test_a_local_node_url_keeps_its_port(genuine: str) -> None:
     assert [b.text for b in found] == [url]
 
 
-@pytest.mark.parametrize("url", ["verify.example.ac.za/verify", "ftp://example.ac.za/verify", "https:///verify", ""])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "verify.example.ac.za/verify",
+        "ftp://example.ac.za/verify",
+        "https:///verify",
+        "",
+        "https://a.example/" + "x" * 600,
+    ],
+)
 def test_a_verify_url_that_is_not_http_is_refused(genuine: str, url: str) -> None:
-    with pytest.raises(ValueError, match="http"):
+    with pytest.raises(ValueError, match=r"http|QR code"):
         render(genuine, verify_url=url)
+
+
+def test_a_long_verify_url_still_decodes(genuine: str) -> None:
+    url = "https://verify.example.ac.za/verify#share=" + "AbCdEf0123456789-_" * 30  # 582 characters
+    assert len(url) <= 600
+    found = zxingcpp.read_barcodes(rasterise(render(genuine, verify_url=url)), formats=zxingcpp.BarcodeFormat.QRCode)
+    assert [b.text for b in found] == [url]
 
 
 # --- (d) what the holder hid is not printed ---------------------------------------------------------------------
