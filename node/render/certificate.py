@@ -31,26 +31,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
-from fpdf.enums import WrapMode
-
 from node.credentials.document import verify_integrity
 from node.credentials.reader import ReadBundle, read_bundle
 from node.credentials.types import notional_hours
-from node.errors import ConfigurationError
 from node.render.layouts import LEARNER_NAME, CertificateError, Fact, Layout, layout_for
+from node.render.page import FONT_DIR, GOLD, GREY, INK, NAVY, PT, RED, WHITE, Page
 from node.render.qr import QUIET_ZONE, draw_qr, qr_matrix, url_host
-
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-"""Debian's ``fonts-dejavu-core`` (``apt-get install fonts-dejavu-core``)."""
-
-FONTS = {
-    ("serif", ""): "DejaVuSerif.ttf",
-    ("serif", "B"): "DejaVuSerif-Bold.ttf",
-    ("sans", ""): "DejaVuSans.ttf",
-    ("sans", "B"): "DejaVuSans-Bold.ttf",
-    ("mono", ""): "DejaVuSansMono.ttf",
-}
 
 ATTACHMENT_NAME = "credential.json"
 MAX_VERIFY_URL = 600
@@ -69,10 +55,9 @@ QR_SIZE = 38.0
 QR_TOP = 210.0
 HOST_TOP = QR_TOP + QR_SIZE + 4.2
 """The host under the QR code, past its quiet zone (4 modules of at most 1.03 mm: the smallest symbol has 37)."""
-SCAN_TOP = HOST_TOP + 8.5 * 25.4 / 72 * 1.22
+SCAN_TOP = HOST_TOP + 8.5 * PT * 1.22
 """The "Scan or open" line, right-aligned across the page: the issuer's column ends above it."""
 FOOTER_TOP = 264.0
-PT = 25.4 / 72  # one typographic point in millimetres
 
 # (font size in points, most lines at that size), tried in order: a text shrinks, then wraps. The last sizes hold
 # the longest text a type allows (300 characters) whole; only a text longer than that could end in an ellipsis.
@@ -81,12 +66,6 @@ TITLE_SIZES = ((30.0, 2), (26.0, 2), (22.0, 3), (19.0, 4), (16.0, 5), (13.0, 7),
 NAME_SIZES = ((26.0, 1), (22.0, 1), (18.0, 2), (15.0, 3), (12.0, 5), (10.0, 7))
 FACT_SIZES = ((15.0, 1), (13.0, 1), (11.0, 1), (10.0, 2))
 
-NAVY = (20, 38, 72)
-INK = (33, 37, 41)
-GREY = (96, 102, 110)
-GOLD = (170, 134, 62)
-RED = (176, 28, 36)
-WHITE = (255, 255, 255)
 
 MONTHS = (
     "January",
@@ -134,7 +113,7 @@ def render_certificate(
             f"{MAX_VERIFY_URL:,}"
         )
     qr_matrix(verify_url)
-    page = _Page(font_dir or FONT_DIR, _moment(read.valid_from))
+    page = Page(font_dir or FONT_DIR, _moment(read.valid_from))
     _Certificate(page, read, layout, verify_url, host, list(accreditation or ()), devnet).draw()
     page.pdf.embed_file(
         bytes=data,
@@ -153,100 +132,6 @@ def _moment(timestamp: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(timestamp, dt.UTC)
 
 
-class _Page:
-    """An fpdf2 document with the fonts loaded and one A4 page that never breaks onto a second."""
-
-    def __init__(self, font_dir: Path, moment: dt.datetime) -> None:
-        missing = [name for name in FONTS.values() if not (font_dir / name).is_file()]
-        if missing:
-            raise ConfigurationError(
-                f"The certificate fonts are missing from {font_dir} ({', '.join(missing)}): install Debian's "
-                "fonts-dejavu-core (`apt-get install fonts-dejavu-core`; `make setup` does it as root or under CI)."
-            )
-        pdf = FPDF(orientation="P", unit="mm", format="A4")
-        pdf.set_auto_page_break(False)
-        pdf.set_margins(0, 0, 0)
-        pdf.set_creation_date(moment)
-        pdf.set_creator("credreg")
-        pdf.set_producer("credreg")
-        for (family, style), name in FONTS.items():
-            pdf.add_font(family, style, font_dir / name)
-        pdf.set_fallback_fonts(["sans"])
-        pdf.add_page()
-        self.pdf = pdf
-        self.moment = moment
-
-    def font(self, family: str, size: float, style: str = "", color: tuple[int, int, int] = INK) -> None:
-        self.pdf.set_font(family, style, size)
-        self.pdf.set_text_color(*color)
-
-    def wrap(self, text: str, width: float) -> list[str]:
-        """``text`` broken into lines of at most ``width`` in the current font (words, then characters)."""
-        lines = self.pdf.multi_cell(width, text=text, dry_run=True, output="LINES", wrapmode=WrapMode.WORD)
-        assert isinstance(lines, list)
-        return [str(line) for line in lines] or [""]
-
-    def fit(
-        self, text: str, family: str, style: str, sizes: Sequence[tuple[float, int]], width: float
-    ) -> tuple[float, list[str]]:
-        """The first (size, most lines) in ``sizes`` at which ``text`` fits ``width``; at the last size, the lines
-        that fit with an ellipsis at the end of the last one. Sets the font to that size."""
-        size, lines = sizes[-1][0], [text]
-        for size, most in sizes:
-            self.pdf.set_font(family, style, size)
-            lines = self.wrap(text, width)
-            if len(lines) <= most:
-                return size, self.balanced(text, width, lines)
-        most = sizes[-1][1]
-        return size, [*lines[: most - 1], self.ellipsis(lines[most - 1], width)]
-
-    def balanced(self, text: str, width: float, lines: list[str]) -> list[str]:
-        """The same number of lines as ``lines`` but as even as they can be (no lone last word): the narrowest
-        width that still breaks ``text`` into that many lines without breaking a word, found by halving."""
-        if len(lines) < 2 or _splits_words(text, lines):
-            return lines
-        low, high = width / 2, width
-        best = lines
-        for _ in range(12):
-            middle = (low + high) / 2
-            trial = self.wrap(text, middle)
-            if len(trial) <= len(lines) and not _splits_words(text, trial):
-                best, high = trial, middle
-            else:
-                low = middle
-        return best
-
-    def ellipsis(self, line: str, width: float) -> str:
-        while line and self.pdf.get_string_width(line + " …") > width:
-            line = line[:-1]
-        return line.rstrip() + " …"
-
-    def lines(self, lines: Sequence[str], x: float, y: float, width: float, size: float, align: str = "C") -> float:
-        """Draw ``lines`` from ``y`` down (line height 1.22 times the font size); returns the y under the last one."""
-        height = size * PT * 1.22
-        for line in lines:
-            self.pdf.set_xy(x, y)
-            self.pdf.cell(width, height, line, align=align)
-            y += height
-        return y
-
-    def rule(self, x1: float, x2: float, y: float, color: tuple[int, int, int], width: float = 0.25) -> None:
-        with self.pdf.local_context(draw_color=color, line_width=width):
-            self.pdf.line(x1, y, x2, y)
-
-    def label(self, text: str, x: float, y: float, width: float, align: str = "C", size: float = 7.0) -> float:
-        """A small spaced capital label (a section's or a fact's name)."""
-        self.font("sans", size, "B", GREY)
-        self.pdf.set_char_spacing(0.6)
-        text = self.ellipsis_if_needed(text.upper(), width)
-        end = self.lines([text], x, y, width, size, align)
-        self.pdf.set_char_spacing(0)
-        return end
-
-    def ellipsis_if_needed(self, text: str, width: float) -> str:
-        return text if self.pdf.get_string_width(text) <= width else self.ellipsis(text, width)
-
-
 @dataclass(frozen=True)
 class _Block:
     """A part of the middle of the page: its height, and how to draw it at a y."""
@@ -258,7 +143,7 @@ class _Block:
 class _Certificate:
     def __init__(
         self,
-        page: _Page,
+        page: Page,
         read: ReadBundle,
         layout: Layout,
         verify_url: str,
@@ -559,11 +444,6 @@ class _Certificate:
             "marked “withheld” and not printed."
         )
         self.page.lines(self.page.wrap(note, WIDTH)[:2], LEFT, y + 0.8, WIDTH, 6.5, "L")
-
-
-def _splits_words(text: str, lines: Sequence[str]) -> bool:
-    """Whether wrapping cut a word (a long one is cut where it must be; balancing never cuts one)."""
-    return " ".join(lines).split() != text.split()
 
 
 def _fact_value(fact: Fact, value: Any) -> tuple[str, str | None]:

@@ -19,9 +19,17 @@ ERROR_LEVEL = "m"
 """Error correction M (15 % of the symbol may be lost: a fold, a smudge, a staple)."""
 
 
+MIN_VERSION = 5
+"""The smallest symbol drawn (37 modules): in a square of 38 mm a module is at most 1.03 mm, so the quiet zone below
+the symbol is at most 4.2 mm whatever the URL."""
+
+
 def qr_matrix(text: str) -> list[list[bool]]:
-    """The modules of the smallest QR code (error correction :data:`ERROR_LEVEL`, never a Micro QR) for ``text``."""
+    """The modules of the smallest QR code of at least :data:`MIN_VERSION` (error correction :data:`ERROR_LEVEL`,
+    never a Micro QR) for ``text``; ``ValueError`` (segno's ``DataOverflowError``) when it is too long for any."""
     symbol = segno.make(text, error=ERROR_LEVEL, micro=False, boost_error=False)
+    if isinstance(symbol.version, int) and symbol.version < MIN_VERSION:
+        symbol = segno.make(text, error=ERROR_LEVEL, version=MIN_VERSION, boost_error=False)
     return [[bool(module) for module in row] for row in symbol.matrix]
 
 

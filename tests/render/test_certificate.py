@@ -30,7 +30,7 @@ from node.credentials.bundle import AnchorInfo, batch_tree, dumps_bundle, make_b
 from node.credentials.document import build_document, disclose
 from node.credentials.reader import BundleReadError
 from node.render import ATTACHMENT_NAME, DEVNET_TEXT, CertificateError, render_certificate
-from node.render.certificate import FONT_DIR, FONTS
+from node.render.page import FONT_DIR, FONTS
 from tests.samples import VALID, za_id
 
 VECTORS = PROJECT_ROOT / "tests" / "vectors"
@@ -229,6 +229,12 @@ def test_a_local_node_url_keeps_its_port(genuine: str) -> None:
 def test_a_verify_url_that_is_not_http_is_refused(genuine: str, url: str) -> None:
     with pytest.raises(ValueError, match=r"http|QR code"):
         render(genuine, verify_url=url)
+
+
+def test_a_short_verify_url_is_drawn_at_the_same_size_and_decodes(genuine: str) -> None:
+    url = "http://a.example/verify"
+    found = zxingcpp.read_barcodes(rasterise(render(genuine, verify_url=url)), formats=zxingcpp.BarcodeFormat.QRCode)
+    assert [b.text for b in found] == [url]
 
 
 def test_a_long_verify_url_still_decodes(genuine: str) -> None:
