@@ -177,7 +177,7 @@ class StoredTree:
         size = self._size
         return [self._node(i) for i in range(size - 1, size - 1 - len(self), -1)]
 
-    def proof(self, credential_hash: bytes) -> list[bytes]:
+    def proof(self, credential_hash: bytes) -> list[Hash32]:
         """The siblings from the leaf of ``credential_hash`` up to the root (the leaf is found by binary search)."""
         size, n = self._size, len(self)
         leaf = leaf_hash(credential_hash)
@@ -194,13 +194,13 @@ class StoredTree:
                 f"The credential hash {to_hex(credential_hash)} is not in this batch; "
                 "check that the credential belongs to this anchor."
             )
-        return _siblings(self._node, size - 1 - lo)
+        return [Hash32(node) for node in _siblings(self._node, size - 1 - lo)]
 
     def _node(self, i: int) -> bytes:
         return self._nodes[i * 32 : i * 32 + 32]
 
 
-def proof_from_nodes(nodes: bytes, credential_hash: bytes) -> list[bytes]:
+def proof_from_nodes(nodes: bytes, credential_hash: bytes) -> list[Hash32]:
     """The proof of ``credential_hash`` in a tree stored as :meth:`MerkleTree.nodes` (:meth:`StoredTree.proof`)."""
     return StoredTree(nodes).proof(credential_hash)
 

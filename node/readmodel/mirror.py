@@ -30,6 +30,7 @@ from node.chain.registry import (
     KeyRecord,
 )
 from node.credentials.hash32 import Hash32
+from node.credentials.keccak import to_hex
 from node.errors import ContractNotFoundError
 from node.readmodel.chainview import AnchorTx, BlockRef, ChainView, LeafState
 
@@ -219,7 +220,7 @@ class _Reads:
         entry = _at(state.roots.get(root), block)
         if entry is None:
             raise ContractNotFoundError(
-                f"the root 0x{root.hex()} is not anchored (as of block {block}): check the bundle's root, or wait "
+                f"the root {to_hex(root)} is not anchored (as of block {block}): check the bundle's root, or wait "
                 "for the anchor to be mined and indexed.",
                 "CredentialRegistryUnknownRoot",
                 (root,),

@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from node.credentials.hash32 import Hash32
-from node.credentials.keccak import to_hex
 from node.credentials.merkle import StoredTree
 from node.errors import ConflictError, NotFoundError
 from node.store._base import StoreBase, chunks, record_of
@@ -36,7 +35,7 @@ def _proof(row: CredentialRow, trees: Mapping[int, StoredTree]) -> tuple[str, ..
     tree = trees.get(row.batch_id) if row.batch_id is not None else None
     if tree is None:
         return None
-    return tuple(to_hex(p) for p in tree.proof(Hash32.from_hex(row.credential_hash)))
+    return tuple(p.hex0x for p in tree.proof(Hash32.from_hex(row.credential_hash)))
 
 
 def _trees(session: Session, rows: Iterable[CredentialRow]) -> dict[int, StoredTree]:

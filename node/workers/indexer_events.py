@@ -12,6 +12,7 @@ from typing import Any
 
 from node.chain.registry import AnchorRecord, ChainLog
 from node.credentials.hash32 import Hash32
+from node.credentials.keccak import to_hex
 from node.readmodel.mirror import (
     ANCHOR_EVENT,
     LIFECYCLE_STATUS,
@@ -26,7 +27,7 @@ from node.store import NewEvent
 def jsonable(value: Any) -> Any:
     """An event argument as JSON: bytes as 0x hex, sequences as lists, numbers, strings and booleans as they are."""
     if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
+        return to_hex(bytes(value))
     if isinstance(value, list | tuple):
         return [jsonable(item) for item in value]
     if isinstance(value, Mapping):
