@@ -12,9 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from node.api.deps import GovernanceDep, GovernorDep, PrincipalDep
-from node.api.errors import ErrorBody
 from node.api.jsonbody import StrictJsonRoute
-from node.api.responses import AUTH_ERRORS, WRITE_ERRORS, Responses, pending_as_202
+from node.api.responses import AUTH_ERRORS, WRITE_ERRORS, Responses, documented, pending_as_202
 from node.api.schemas.governance import (
     DEFAULT_APPROVAL,
     AccreditationActRequest,
@@ -52,7 +51,7 @@ def list_bodies(_: PrincipalDep, service: GovernanceDep) -> list[BodyView]:
 @router.get(
     "/bodies/{body_id}",
     summary="An accreditation body",
-    responses={**AUTH_ERRORS, 404: {"model": ErrorBody, "description": "No such body."}},
+    responses={**AUTH_ERRORS, 404: documented("No such body.")},
 )
 def show_body(body_id: BodyId, _: PrincipalDep, service: GovernanceDep) -> BodyView:
     return BodyView.model_validate(service.body(body_id))
@@ -127,7 +126,7 @@ def list_proposals(
 @router.get(
     "/governance/proposals/{proposal_id}",
     summary="A governance proposal",
-    responses={**AUTH_ERRORS, 404: {"model": ErrorBody, "description": "No such proposal."}},
+    responses={**AUTH_ERRORS, 404: documented("No such proposal.")},
 )
 def show_proposal(proposal_id: ProposalId, _: GovernorDep, service: GovernanceDep) -> ProposalView:
     return ProposalView.model_validate(service.proposal(proposal_id))

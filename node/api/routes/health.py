@@ -8,8 +8,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import CollectorRegistry
 
 from node.api.deps import HealthDep, NodeDep
-from node.api.errors import ErrorBody
 from node.api.jsonbody import StrictJsonRoute
+from node.api.responses import documented
 from node.services.health import Health, NodeCollector, Readiness
 
 router = APIRouter(tags=["operations"], route_class=StrictJsonRoute)
@@ -18,7 +18,7 @@ router = APIRouter(tags=["operations"], route_class=StrictJsonRoute)
 @router.get(
     "/healthz",
     summary="Liveness and chain facts",
-    responses={503: {"model": ErrorBody, "description": "The chain does not answer."}},
+    responses={503: documented("The chain does not answer.")},
 )
 def healthz(service: HealthDep) -> Health:
     return service.health()

@@ -11,9 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from node.api.deps import GovernanceDep, GovernorDep, PrincipalDep
-from node.api.errors import ErrorBody
 from node.api.jsonbody import StrictJsonRoute
-from node.api.responses import AUTH_ERRORS, WRITE_ERRORS, Responses, pending_as_202
+from node.api.responses import AUTH_ERRORS, WRITE_ERRORS, Responses, documented, pending_as_202
 from node.api.schemas.governance import (
     AccreditationActRequest,
     AccreditedIssuer,
@@ -57,7 +56,7 @@ def list_issuers(_: PrincipalDep, service: GovernanceDep) -> list[IssuerView]:
 @router.get(
     "/{issuer_id}",
     summary="An issuer: accreditation, scope, keys and path",
-    responses={**AUTH_ERRORS, 404: {"model": ErrorBody, "description": "No such issuer on chain."}},
+    responses={**AUTH_ERRORS, 404: documented("No such issuer on chain.")},
 )
 def show_issuer(issuer_id: IssuerId, _: PrincipalDep, service: GovernanceDep) -> IssuerDetail:
     """Identity, status, credential types, max level, window, signing keys (windows, cut-offs) and the

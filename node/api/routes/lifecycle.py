@@ -6,13 +6,13 @@ governance (executed at once with k == 1: 200; waiting for other governors' appr
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
 from node.api.deps import CredentialId, LifecycleDep, PrincipalDep
-from node.api.errors import ErrorBody
 from node.api.jsonbody import StrictJsonRoute
+from node.api.responses import Responses, documented
 from node.api.schemas.lifecycle import BatchSupersedeRequest, LifecycleRequest, LifecycleResult, SupersedeRequest
 from node.services.lifecycle import Actor, LifecycleAction
 from node.services.lifecycle import LifecycleResult as LifecycleValue
@@ -22,24 +22,22 @@ router = APIRouter(prefix="/v1", tags=["lifecycle"], route_class=StrictJsonRoute
 
 BatchId = Annotated[int, Path(ge=1, le=2**62, description="The batch id (GET /v1/credentials/{id} shows it).")]
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "No API key, or an unknown / revoked one."},
-    403: {"model": ErrorBody, "description": "The key may not act on this (e.g. a suspended issuer)."},
-    404: {"model": ErrorBody, "description": "No such credential or batch for this issuer."},
-    409: {
-        "model": ErrorBody,
-        "description": "Not anchored yet (wait until GET shows 'anchored'), or an invalid transition "
-        "(revoking twice, reinstating an active credential): the detail says which.",
-    },
-    422: {"model": ErrorBody, "description": "The request breaks a rule (the detail names the field and the rule)."},
-    502: {"model": ErrorBody, "description": "The chain refused the transaction."},
-    503: {
-        "model": ErrorBody,
-        "description": "The chain is unreachable (retry later), or the node cannot sign: no keystore passphrase "
-        "configured, or no key for the signer (the detail says what its operator sets).",
-    },
+ERRORS: Responses = {
+    401: documented("No API key, or an unknown / revoked one."),
+    403: documented("The key may not act on this (e.g. a suspended issuer)."),
+    404: documented("No such credential or batch for this issuer."),
+    409: documented(
+        "Not anchored yet (wait until GET shows 'anchored'), or an invalid transition "
+        "(revoking twice, reinstating an active credential): the detail says which."
+    ),
+    422: documented("The request breaks a rule (the detail names the field and the rule)."),
+    502: documented("The chain refused the transaction."),
+    503: documented(
+        "The chain is unreachable (retry later), or the node cannot sign: no keystore passphrase "
+        "configured, or no key for the signer (the detail says what its operator sets)."
+    ),
 }
-PENDING: dict[int | str, dict[str, Any]] = {
+PENDING: Responses = {
     202: {"model": LifecycleResult, "description": "Proposed through governance; waits for other governors' approvals."}
 }
 
@@ -90,7 +88,7 @@ def _batch(
     return _respond(response, result)
 
 
-RESPONSES: dict[int | str, dict[str, Any]] = {**PENDING, **ERRORS}
+RESPONSES: Responses = {**PENDING, **ERRORS}
 
 
 @router.post("/credentials/{credential_id}/revoke", summary="Revoke a credential (final)", responses=RESPONSES)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 import anyio.to_thread
@@ -18,8 +18,8 @@ from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from node.api.deps import StatusDep, VerificationDep
-from node.api.errors import ErrorBody
 from node.api.jsonbody import INLINE_PARSE_BYTES, StrictJsonRoute, batch_items, body_refusal, object_text
+from node.api.responses import Responses, documented
 from node.api.schemas.verification import BATCH_BODY, VERIFY_BODY
 from node.services.verification import (
     MAX_BATCH,
@@ -31,15 +31,12 @@ from node.services.verification import (
 
 router = APIRouter(prefix="/v1", tags=["verification"], route_class=StrictJsonRoute)
 
-UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorBody, "description": "The chain cannot be read right now; try again shortly."}
-}
-TOO_LARGE: dict[int | str, dict[str, Any]] = {
-    413: {
-        "model": ErrorBody,
-        "description": "The body is over the route's cap (CREDREG_MAX_VERIFY_BYTES, CREDREG_MAX_VERIFY_BATCH_BYTES); "
-        "refused before it is read.",
-    }
+UNAVAILABLE: Responses = {503: documented("The chain cannot be read right now; try again shortly.")}
+TOO_LARGE: Responses = {
+    413: documented(
+        "The body is over the route's cap (CREDREG_MAX_VERIFY_BYTES, CREDREG_MAX_VERIFY_BATCH_BYTES); "
+        "refused before it is read."
+    )
 }
 
 
@@ -100,7 +97,7 @@ async def _answer(request: Request, work: Work, service: VerificationService) ->
     responses={
         **UNAVAILABLE,
         **TOO_LARGE,
-        422: {"model": ErrorBody, "description": "The body is not a JSON object (or nests too deeply)."},
+        422: documented("The body is not a JSON object (or nests too deeply)."),
     },
     openapi_extra=VERIFY_BODY,
 )
@@ -119,10 +116,7 @@ async def verify(request: Request, service: VerificationDep) -> Response:
     responses={
         **UNAVAILABLE,
         **TOO_LARGE,
-        422: {
-            "model": ErrorBody,
-            "description": f"More than {MAX_BATCH:,} bundles (split them), or not an object with a `bundles` array.",
-        },
+        422: documented(f"More than {MAX_BATCH:,} bundles (split them), or not an object with a `bundles` array."),
     },
     openapi_extra=BATCH_BODY,
 )
@@ -138,9 +132,9 @@ async def verify_batch(request: Request, service: VerificationDep) -> Response:
     response_description="Its lifecycle status as of the chain block given.",
     responses={
         **UNAVAILABLE,
-        404: {"model": ErrorBody, "description": "This node issued no credential with that hash: verify its bundle."},
-        409: {"model": ErrorBody, "description": "Issued, but not anchored yet: ask again shortly."},
-        422: {"model": ErrorBody, "description": "Not a credential hash (0x and 64 hex digits)."},
+        404: documented("This node issued no credential with that hash: verify its bundle."),
+        409: documented("Issued, but not anchored yet: ask again shortly."),
+        422: documented("Not a credential hash (0x and 64 hex digits)."),
     },
 )
 def credential_status(
