@@ -59,6 +59,7 @@ def test_a_share_link_opens_valid_in_a_fresh_browser(page: Any, browser: Any, we
     learner_requests = RequestLog(page, web_node.url)
     link = make_link(page, web_node)
     screenshot(page, "share-link.png")
+    assert axe_violations(page) == []  # the page with the link, its QR code and the list of links
     # what went to the node: ciphertext only, and never the key that is in the link's fragment
     key = link.rsplit(".", 1)[1]
     assert learner_requests.outside == []
