@@ -50,3 +50,16 @@ VALID: dict[str, dict[str, Any]] = {
         "assessorInstitution": "Example TVET College",
     },
 }
+
+
+def numbered_subject(n: int, *, prefix: str = "P", institution: str = "Example College") -> dict[str, Any]:
+    """The ``n``-th of many distinct formal-qualification subjects (a passport number of its own), for bulk runs."""
+    return {
+        "learner": {
+            "name": f"Learner {n}",
+            "identity": {"type": "passport", "number": f"{prefix}{n:07d}", "country": "ZA"},
+        },
+        "qualification": {"id": "SAQA-1", "title": "Diploma", "nqfLevel": 6, "credits": 360},
+        "institution": institution,
+        "awardDate": "2026-11-20",
+    }

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from node.chain.client import connect
 from node.chain.deploy import deploy
@@ -32,6 +31,8 @@ from node.credentials.merkle import MerkleTree
 from node.main import create_app
 from node.runtime import Node
 from node.services.bootstrap import ensure_demo_issuer
+from tests.samples import numbered_subject
+from tests.serving import serve, wait_anchored
 
 BULK_N = 20_000
 BULK_CHUNK = 10_000  # the API's per-request limit
@@ -67,12 +68,7 @@ the store each document as text as soon as it is sealed, and the batcher's own p
 
 
 def subject(n: int) -> dict[str, Any]:
-    return {
-        "learner": {"name": f"Learner {n}", "identity": {"type": "passport", "number": f"P{n:07d}", "country": "ZA"}},
-        "qualification": {"id": "SAQA-1", "title": "Diploma", "nqfLevel": 6, "credits": 360},
-        "institution": "Bench College",
-        "awardDate": "2026-11-20",
-    }
+    return numbered_subject(n, institution="Bench College")
 
 
 def compute_floor(n: int) -> float:
@@ -86,26 +82,8 @@ def compute_floor(n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return server, thread, f"http://127.0.0.1:{port}"
-
-
-def _wait_anchored(node: Node, timeout_s: float = 600) -> None:
-    """Until nothing in the store is pending or batched (every accepted credential anchored or failed)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        counts = node.store.credential_counts()
-        if counts.get("pending", 0) == 0 and counts.get("batched", 0) == 0:
-            return
-        time.sleep(0.1)
-    raise RuntimeError("credentials were not anchored in time: see the batcher's last error")
+def _wait_anchored(node: Node) -> None:
+    wait_anchored(node, timeout_s=600, poll_s=0.1)
 
 
 def run() -> dict[str, dict[str, Any]]:
@@ -143,50 +121,48 @@ def measure(batcher_process: bool) -> dict[str, dict[str, Any]]:
         try:
             deploy(connect(devnet.url), dev_account(DEV_GOVERNOR), settings.manifest_path, settings.artifacts_dir)
             node = Node.open(settings, rpc_url=devnet.url)
-            demo = ensure_demo_issuer(node)
-            server, thread, url = _serve(create_app(settings, node=node))
-            headers = {"Authorization": f"Bearer {demo.api_key}"}
             try:
-                with httpx.Client(base_url=url, headers=headers, timeout=300) as client:
-                    items = [{"type": TYPE, "credentialSubject": subject(i)} for i in range(BULK_N)]
-                    ids: list[str] = []
+                demo = ensure_demo_issuer(node)
+                headers = {"Authorization": f"Bearer {demo.api_key}"}
+                with serve(create_app(settings, node=node)) as url:
+                    with httpx.Client(base_url=url, headers=headers, timeout=300) as client:
+                        items = [{"type": TYPE, "credentialSubject": subject(i)} for i in range(BULK_N)]
+                        ids: list[str] = []
+                        start = time.perf_counter()
+                        for first in range(0, BULK_N, BULK_CHUNK):
+                            chunk = items[first : first + BULK_CHUNK]
+                            response = client.post("/v1/credentials/bulk", json={"credentials": chunk})
+                            response.raise_for_status()
+                            ids += response.json()["ids"]
+                        accepted_s = time.perf_counter() - start
+                        _wait_anchored(node)
+                        bulk_rate = BULK_N / (time.perf_counter() - start)
+
+                    local = threading.local()
+                    clients: list[httpx.Client] = []
+
+                    def post(i: int) -> str:
+                        c = getattr(local, "client", None)
+                        if c is None:  # one kept-alive connection per client, as a student system would hold one
+                            c = local.client = httpx.Client(base_url=url, headers=headers, timeout=60)
+                            clients.append(c)
+                        r = c.post("/v1/credentials", json={"type": TYPE, "credentialSubject": subject(BULK_N + i)})
+                        r.raise_for_status()
+                        return str(r.json()["id"])
+
                     start = time.perf_counter()
-                    for first in range(0, BULK_N, BULK_CHUNK):
-                        chunk = items[first : first + BULK_CHUNK]
-                        response = client.post("/v1/credentials/bulk", json={"credentials": chunk})
-                        response.raise_for_status()
-                        ids += response.json()["ids"]
-                    accepted_s = time.perf_counter() - start
+                    with ThreadPoolExecutor(8) as pool:
+                        single_ids = list(pool.map(post, range(SINGLE_N)))
+                    single_rate = SINGLE_N / (time.perf_counter() - start)
+                    for c in clients:
+                        c.close()
                     _wait_anchored(node)
-                    bulk_rate = BULK_N / (time.perf_counter() - start)
-
-                local = threading.local()
-                clients: list[httpx.Client] = []
-
-                def post(i: int) -> str:
-                    c = getattr(local, "client", None)
-                    if c is None:  # one kept-alive connection per client, as a student system would hold one
-                        c = local.client = httpx.Client(base_url=url, headers=headers, timeout=60)
-                        clients.append(c)
-                    r = c.post("/v1/credentials", json={"type": TYPE, "credentialSubject": subject(BULK_N + i)})
-                    r.raise_for_status()
-                    return str(r.json()["id"])
-
-                start = time.perf_counter()
-                with ThreadPoolExecutor(8) as pool:
-                    single_ids = list(pool.map(post, range(SINGLE_N)))
-                single_rate = SINGLE_N / (time.perf_counter() - start)
-                for c in clients:
-                    c.close()
-                _wait_anchored(node)
-                latencies = []
-                for cid in single_ids:
-                    cred = node.store.get_credential(cid)
-                    assert cred.anchored_at is not None
-                    latencies.append((cred.anchored_at - cred.created_at).total_seconds() * 1000)
+                    latencies = []
+                    for cid in single_ids:
+                        cred = node.store.get_credential(cid)
+                        assert cred.anchored_at is not None
+                        latencies.append((cred.anchored_at - cred.created_at).total_seconds() * 1000)
             finally:
-                server.should_exit = True
-                thread.join(timeout=30)
                 node.close()
         finally:
             devnet.stop()

@@ -18,17 +18,12 @@ import httpx
 import pytest
 
 from node.chain.devnet import Devnet
+from tests.serving import free_port
 
 
 def clean_env() -> dict[str, str]:
     """This process's environment without any CREDREG_ variable."""
     return {k: v for k, v in os.environ.items() if not k.startswith("CREDREG_")}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def credreg(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +19,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from node.chain.client import connect
 from node.chain.deploy import deploy
@@ -32,52 +29,26 @@ from node.main import create_app
 from node.runtime import Node
 from node.services.bootstrap import ensure_demo_issuer
 from node.store.records import ApiKeyRole
+from tests.samples import numbered_subject
+from tests.serving import free_port, serve, wait_anchored
 
 TYPE = "formal-qualification"
 BULK = 10_000
 
 
 def subject(n: int) -> dict[str, Any]:
-    return {
-        "learner": {"name": f"Learner {n}", "identity": {"type": "passport", "number": f"E{n:07d}", "country": "ZA"}},
-        "qualification": {"id": "SAQA-1", "title": "Diploma", "nqfLevel": 6, "credits": 360},
-        "institution": "E2E College",
-        "awardDate": "2026-11-20",
-    }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_anchored(node: Node, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        counts = node.store.credential_counts()
-        if counts.get("pending", 0) == 0 and counts.get("batched", 0) == 0:
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"not all anchored in {timeout_s:g} s: {node.store.credential_counts()}")
+    return numbered_subject(n, prefix="E", institution="E2E College")
 
 
 @pytest.fixture
 def served(anvil: Devnet, settings: Settings) -> Iterator[tuple[Node, str, str]]:
     deploy(connect(anvil.url), dev_account(DEV_GOVERNOR), settings.manifest_path, settings.artifacts_dir)
     node = Node.open(settings.model_copy(update={"batch_max_wait_ms": 300}), rpc_url=anvil.url)
-    demo = ensure_demo_issuer(node)
-    server = uvicorn.Server(uvicorn.Config(create_app(node.settings, node=node), port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
     try:
-        yield node, url, demo.api_key
+        demo = ensure_demo_issuer(node)
+        with serve(create_app(node.settings, node=node)) as url:
+            yield node, url, demo.api_key
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
         node.close()
 
 
