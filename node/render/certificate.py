@@ -62,7 +62,7 @@ FOOTER_TOP = 264.0
 # (font size in points, most lines at that size), tried in order: a text shrinks, then wraps. The last sizes hold
 # the longest text a type allows (300 characters) whole; only a text longer than that could end in an ellipsis.
 INSTITUTION_SIZES = ((21.0, 1), (18.0, 2), (15.0, 2), (12.0, 3), (10.0, 5))
-TITLE_SIZES = ((30.0, 2), (26.0, 2), (22.0, 3), (19.0, 4), (16.0, 5), (13.0, 7), (11.0, 9))
+TITLE_SIZES = ((30.0, 1), (27.0, 1), (30.0, 2), (26.0, 2), (22.0, 3), (19.0, 4), (16.0, 5), (13.0, 7), (11.0, 9))
 NAME_SIZES = ((26.0, 1), (22.0, 1), (18.0, 2), (15.0, 3), (12.0, 5), (10.0, 7))
 FACT_SIZES = ((15.0, 1), (13.0, 1), (11.0, 1), (10.0, 2))
 
