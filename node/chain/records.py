@@ -102,6 +102,8 @@ def type_id(name: str) -> bytes:
 
 @dataclass(frozen=True)
 class ChainBlock:
+    """A block as the node knows it: the RPC client's headers, the indexer's cursor, the verifier's "as of"."""
+
     number: int
     hash: str
     """0x-prefixed lowercase hex."""
