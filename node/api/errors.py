@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from node.api.schemas.errors import ErrorBody as ErrorBody  # the wire model, re-exported
 from node.credentials.hashing import escape_token
 from node.errors import (
     BadRequestError,
@@ -24,13 +24,6 @@ from node.errors import (
     UnauthorizedError,
     ValidationFailedError,
 )
-
-
-class ErrorBody(BaseModel):
-    """What every error response carries."""
-
-    error: str
-    detail: str | list[dict[str, str]]
 
 
 def error_response(exc: RegistryError, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -1,5 +1,5 @@
 """The documented error responses of the routes (OpenAPI ``responses``): which errors a route may answer, why, and
-what the body says. Every error body is :class:`node.api.errors.ErrorBody`."""
+what the body says. Every error body is :class:`node.api.schemas.errors.ErrorBody`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import Response, status
 
-from node.api.errors import ErrorBody
+from node.api.schemas.errors import ErrorBody
 from node.credentials.csvfile import MAX_CSV_BYTES
 from node.credentials.items import MAX_BULK
 from node.services.governance import ChainAct
