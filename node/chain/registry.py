@@ -69,6 +69,16 @@ class RegistryClient:
         self.abi: list[dict[str, Any]] = [*registry_abi, *governance_abi]
         self._bind_writes()
 
+    @property
+    def registry_address(self) -> str:
+        """The CredentialRegistry's checksummed address."""
+        return str(self.registry.address)
+
+    @property
+    def governance_address(self) -> str:
+        """The RegistryGovernance's checksummed address."""
+        return str(self.governance.address)
+
     def _bind_writes(self) -> None:
         self.writes = RegistryWrites(self.registry)
         """The registry's write calls, typed (``client.writes.add_issuer_key(...)``)."""

@@ -7,6 +7,7 @@ from web3 import Web3
 
 from node.chain.deploy import deploy
 from node.chain.health import ChainHead, block_number, chain_head, chain_id, has_code
+from node.chain.registry import ChainBlock, RegistryClient
 from node.config import Settings
 
 
@@ -24,3 +25,16 @@ def test_code_is_present_at_the_deployed_registry_and_nowhere_else(
     assert has_code(tester_w3, manifest.registry)
     assert has_code(tester_w3, manifest.registry.lower())  # any spelling of the address
     assert not has_code(tester_w3, tester_account.address)
+
+
+def test_the_client_names_its_contracts_and_reads_blocks_as_chain_blocks(
+    tester_w3: Web3, tester_account: LocalAccount, settings: Settings
+) -> None:
+    manifest = deploy(tester_w3, tester_account, settings.manifest_path, settings.artifacts_dir)[0]
+    client = RegistryClient(tester_w3, manifest, settings.artifacts_dir)
+    assert client.registry_address == Web3.to_checksum_address(manifest.registry)
+    assert client.governance_address == Web3.to_checksum_address(manifest.address("RegistryGovernance"))
+    latest = client.block()
+    assert isinstance(latest, ChainBlock) and latest.number == block_number(tester_w3)
+    assert client.block(latest.number) == latest and client.block_hash(latest.number) == latest.hash
+    assert client.block(latest.number + 1000) is None
