@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+from web3 import Web3
 from web3.exceptions import Web3RPCError
 
 from node.chain.registry import type_id
@@ -20,20 +21,25 @@ pytestmark = pytest.mark.anvil
 CAP = 5  # blocks per eth_getLogs this "node" serves
 
 
-def _capped(node: Node, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """The node refuses eth_getLogs over more than CAP blocks; returns the ranges it was asked for."""
+def cap_log_ranges(w3: Web3, cap: int, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """Make ``w3``'s node refuse eth_getLogs over more than ``cap`` blocks, as Besu and hosted nodes do; returns the
+    ranges it is asked for (refused ones too), in order."""
     asked: list[tuple[int, int]] = []
-    real = node.w3.eth.get_logs
+    real = w3.eth.get_logs
 
     def get_logs(params: Any) -> Any:
         first, last = int(params["fromBlock"]), int(params["toBlock"])
         asked.append((first, last))
-        if last - first + 1 > CAP:
+        if last - first + 1 > cap:
             raise Web3RPCError("capped", rpc_response={"error": {"code": -32005, "message": "query exceeds range"}})
         return real(params)
 
-    monkeypatch.setattr(node.w3.eth, "get_logs", get_logs)
+    monkeypatch.setattr(w3.eth, "get_logs", get_logs)
     return asked
+
+
+def _capped(node: Node, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    return cap_log_ranges(node.w3, CAP, monkeypatch)
 
 
 def test_the_log_is_found_by_the_records_time_or_by_walking_back_within_the_nodes_cap(

@@ -17,7 +17,6 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
-from web3.exceptions import Web3RPCError
 
 from node.credentials.document import build_document
 from node.readmodel.chainview import RpcChainView
@@ -25,6 +24,7 @@ from node.readmodel.checkpoint import create_checkpoint, load_checkpoint, sign_c
 from node.readmodel.mirror import MirrorChainView
 from node.services.verification import Verdict, VerificationService
 from node.workers.indexer import Indexer
+from tests.services.test_anchor_logs import cap_log_ranges
 from tests.services.test_verification import FORMAL, SUBJECTS, Issuer, World, open_world
 
 pytestmark = pytest.mark.anvil
@@ -181,16 +181,7 @@ def test_an_older_checkpoint_without_identities_loads_and_knows_the_current_iden
 def test_a_node_that_caps_log_ranges_is_asked_for_smaller_ones(story: Story, monkeypatch: pytest.MonkeyPatch) -> None:
     """Nodes cap eth_getLogs ranges (Besu: 5,000 blocks by default): the history is read in halves while refused."""
     client, cap = story.world.node.registry, 3
-    real, asked = client.w3.eth.get_logs, []
-
-    def get_logs(params: Any) -> Any:
-        first, last = int(params["fromBlock"]), int(params["toBlock"])
-        asked.append((first, last))
-        if last - first + 1 > cap:
-            raise Web3RPCError("capped", rpc_response={"error": {"code": -32005, "message": "query exceeds range"}})
-        return real(params)
-
-    monkeypatch.setattr(client.w3.eth, "get_logs", get_logs)
+    asked = cap_log_ranges(client.w3, cap, monkeypatch)
     a = story.a_first
     assert RpcChainView(client).issuer_identities(a.issuer_id) == (a.uri, story.a_renamed.uri)
     served = [(first, last) for first, last in asked if last - first + 1 <= cap]
