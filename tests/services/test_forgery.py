@@ -1140,13 +1140,19 @@ def _maybe_disclose(data: st.DataObject, base: Base) -> tuple[dict[str, Any], st
     return base.bundle, ""
 
 
+def _valid_case(data: st.DataObject) -> tuple[Base, dict[str, Any], str, Verdict]:
+    """A valid base, perhaps further disclosed (the text its descriptions add), and its verdict before the chain or
+    the clock changes."""
+    base = data.draw(bases("valid"))
+    bundle, extra = _maybe_disclose(data, base)
+    return base, bundle, extra, world().service.verify(bundle)
+
+
 @settings(max_examples=300, **SETTINGS)
 @given(data=st.data())
 def test_expired(data: st.DataObject) -> None:
     """validUntil in the past, or the on-chain expiry reached: EXPIRED (just before: valid, the same claims)."""
-    base = data.draw(bases("valid"))
-    bundle, extra = _maybe_disclose(data, base)
-    before = world().service.verify(bundle)
+    base, bundle, extra, before = _valid_case(data)
     with chain_state() as chain:
         until = read_bundle(base.bundle).valid_until
         record = chain.anchors[base.root]
@@ -1194,9 +1200,7 @@ STATUSES = [CredentialStatus.REVOKED, CredentialStatus.SUSPENDED, CredentialStat
 def test_revoked_suspended_superseded(data: st.DataObject) -> None:
     """Revoked, suspended or superseded at root or leaf level: INVALID with that code; an act on a batchmate's leaf
     leaves this one valid, and a reinstatement makes it valid again."""
-    base = data.draw(bases("valid"))
-    bundle, extra = _maybe_disclose(data, base)
-    before = world().service.verify(bundle)
+    base, bundle, extra, before = _valid_case(data)
     status = data.draw(st.sampled_from(STATUSES), label="status")
     level = data.draw(st.sampled_from(["root", "leaf", "batchmate's leaf", "reinstated"]), label="level")
     reason = data.draw(st.integers(0, 255), label="reason")
@@ -1224,9 +1228,7 @@ def test_revoked_suspended_superseded(data: st.DataObject) -> None:
 def test_key_cut_off(data: st.DataObject) -> None:
     """A key compromised at or before the anchor: KEY_COMPROMISED (after it: valid); a key not the issuer's, unknown,
     or valid only after the anchor: INVALID."""
-    base = data.draw(bases("valid"))
-    bundle, extra = _maybe_disclose(data, base)
-    before = world().service.verify(bundle)
+    base, bundle, extra, before = _valid_case(data)
     with chain_state() as chain:
         record = chain.anchors[base.root]
         key = chain.keys[record.key_id]
@@ -1258,9 +1260,7 @@ def test_key_cut_off(data: st.DataObject) -> None:
 def test_issuer_out_of_scope(data: st.DataObject) -> None:
     """The type outside the issuer's or the body's scope, the level above the issuer's maximum, the root anchored as
     another type, the issuer or body suspended or outside its window before the anchor: INVALID with that code."""
-    base = data.draw(bases("valid"))
-    bundle, extra = _maybe_disclose(data, base)
-    before = world().service.verify(bundle)
+    base, bundle, extra, before = _valid_case(data)
     type_id = type_id_bytes32(base.type_name)
     with chain_state() as chain:
         record = chain.anchors[base.root]
@@ -1335,9 +1335,7 @@ def test_hidden_level_is_not_compared_and_says_so() -> None:
 def test_issuer_unknown(data: st.DataObject) -> None:
     """The anchoring issuer or its body not in the registry, or the document naming an identity its anchoring issuer
     never held: INVALID (an identity the issuer replaced since: valid, the same claims)."""
-    base = data.draw(bases("valid"))
-    bundle, extra = _maybe_disclose(data, base)
-    before = world().service.verify(bundle)
+    base, bundle, extra, before = _valid_case(data)
     with chain_state() as chain:
         record = chain.anchors[base.root]
         issuer = chain.issuers[record.issuer_id]
