@@ -7,14 +7,15 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from node.config import Settings
+from node.store._batches import BatchRepository
 from node.store._chain import ChainRepository
+from node.store._credentials import CredentialRepository
 from node.store._issuers import IssuerRepository
-from node.store._outbox import OutboxRepository
 from node.store._shares import ShareRepository
 from node.store.engine import is_sqlite
 
 
-class Store(IssuerRepository, OutboxRepository, ChainRepository, ShareRepository):
+class Store(IssuerRepository, CredentialRepository, BatchRepository, ChainRepository, ShareRepository):
     """Engine + sessions for one database URL, and every repository operation of the node.
 
     Create one per process (nothing connects until first use), call :meth:`migrate` at start-up, share it between
