@@ -13,6 +13,9 @@ The construction (``@openzeppelin/merkle-tree`` 1.0.x, ``core.ts`` / ``merkletre
 
 Index arguments (``proof(i)``, ``leaf(i)``) are positions in the *input* order, like the JS ``getProof(i)``.
 A tree of one leaf has root == leaf and an empty proof.
+
+A batch stores its tree as :meth:`MerkleTree.nodes`; :class:`StoredTree` reads that blob back (root, sorted leaves, a
+member's proof) without the credential hashes, and both walk a proof up the same way.
 """
 
 from __future__ import annotations

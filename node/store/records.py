@@ -1,4 +1,9 @@
-"""Plain, immutable values the store hands out: callers never see sessions or live ORM objects."""
+"""Plain, immutable values the store hands out: callers never see sessions or live ORM objects.
+
+Hashes (Merkle roots, credential hashes, proof nodes, transaction and block hashes, type ids) are ``0x``-hex text here,
+as their columns hold them (the store writes what it is given and reads back what it wrote); where bytes are needed,
+:meth:`node.credentials.hash32.Hash32.from_hex` reads them.
+"""
 
 from __future__ import annotations
 
