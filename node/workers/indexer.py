@@ -11,9 +11,9 @@ about once a block. Each poll:
    the records behind every accreditation event in a few ``multicall`` eth_calls, all as of the range's last block
    (by its hash, so a range read across a reorganisation fails and is read again);
 3. **stores** the events (arguments as JSON, hex for bytes; ``root`` and ``issuer_id`` filled when the event has
-   them or its root's anchor does), the hashes of the blocks it indexed and the cursor (resuming there after a
-   restart; stored events are de-duplicated by (tx hash, log index)), then applies the range to the mirror and
-   publishes its last block as the mirror's ``as_of()``.
+   them or its root's anchor does: :mod:`node.workers.indexer_events`), the hashes of the blocks it indexed and the
+   cursor (resuming there after a restart; stored events are de-duplicated by (tx hash, log index)), then applies
+   the range to the mirror and publishes its last block as the mirror's ``as_of()``.
 
 The stored arguments carry what the mirror needs to be rebuilt without the chain: ``blockTimestamp`` on every event,
 and the anchor record (issuer, key, time, leaf count, type, expiry) on ``CredentialAnchored``, whose log holds only
