@@ -13,6 +13,8 @@ from node.cli import app
 from node.config import get_settings
 from node.runtime import Node
 from node.services.bootstrap import DemoIssuer
+from node.workers.batcher import Batcher
+from tests.drills.chaincheck import all_anchored, issue, wait_for
 
 
 @dataclass
@@ -55,3 +57,16 @@ def table_row(output: str, first_cell: str) -> list[str]:
         if len(cells) > 2 and cells[1] == first_cell:
             return cells[1:-1]
     raise AssertionError(f"no row {first_cell!r} in:\n{output}")
+
+
+def anchored(on_chain: OnChain, n: int) -> list[str]:
+    """``n`` credentials of the demo issuer in one batch, anchored by a batcher run until idle; their ids."""
+    node = on_chain.node
+    ids = issue(node.store, on_chain.demo.issuer_id, n)
+    batcher = Batcher(node, poll_interval_s=0.02)
+    node.workers.batcher = batcher  # stopped by node.close() even when the test fails
+    batcher.start()
+    wait_for(lambda: all_anchored(node.store), 30, f"{n} credentials anchored")
+    batcher.stop()
+    node.workers.batcher = None
+    return ids
