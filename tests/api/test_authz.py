@@ -316,6 +316,21 @@ def _execute(w: World, _: str) -> Request:
     return {"url": f"/v1/governance/proposals/{w.ready_proposal()}/execute", "json": {}}
 
 
+SHARE_CIPHERTEXT = "A" * 64
+"""Any unpadded base64url of 48 bytes: the node cannot and does not read what a share link carries."""
+
+
+def _create_share(w: World, _: str) -> Request:
+    return {"url": "/v1/shares", "json": {"ciphertext": SHARE_CIPHERTEXT, "expiresInSeconds": 600}}
+
+
+def _revoke_share(w: World, _: str) -> Request:
+    from node.services.sharing import SharingService
+
+    made = SharingService(w.node.store, w.node.settings).create(b"\0" * 48, expires_in_s=600)
+    return {"method": "DELETE", "url": f"/v1/shares/{made.id}"}  # no X-Holder-Token: no API key stands in
+
+
 # --- the expectation table -----------------------------------------------------------------------------------------
 
 ISSUER_ONLY = {"owner", "other_issuer"}  # any active issuer issues, for itself
@@ -361,6 +376,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/v1/governance/proposals"): governing(_propose),
     ("POST", "/v1/governance/proposals/{proposal_id}/approve"): governing(_approve),
     ("POST", "/v1/governance/proposals/{proposal_id}/execute"): governing(_execute),
+    # share links: a learner has no API key; only the holder token shown at creation revokes, never an API key
+    ("POST", "/v1/shares"): Row(frozenset(CALLERS), {}, _create_share),
+    ("DELETE", "/v1/shares/{share_id}"): row(set(), _revoke_share, **dict.fromkeys(CALLERS, 422)),
 }  # fmt: skip
 
 
@@ -411,7 +429,8 @@ def _database_dump(w: World) -> str:
 def _call(w: World, caller: str, request: Request) -> Any:
     key = w.keys[caller]
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    return w.kit.client.request("POST", headers=headers, **request)
+    method = request.pop("method", "POST")
+    return w.kit.client.request(method, headers=headers, **request)
 
 
 @pytest.mark.anvil

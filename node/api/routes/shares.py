@@ -5,13 +5,13 @@ The node stores ciphertext only; see node/services/sharing.py for what it keeps 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response, status
 
 from node.api.deps import NodeDep
-from node.api.errors import ErrorBody
 from node.api.jsonbody import StrictJsonRoute
+from node.api.responses import Responses, documented
 from node.api.schemas.shares import (
     ShareCreate,
     ShareCreated,
@@ -26,10 +26,6 @@ from node.services.sharing import RateLimiter, SharingService
 router = APIRouter(prefix="/v1", tags=["share links"], route_class=StrictJsonRoute)
 
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-
-
-def _doc(description: str) -> dict[str, Any]:
-    return {"model": ErrorBody, "description": description}
 
 
 def get_sharing_service(request: Request, node: NodeDep) -> SharingService:
@@ -48,13 +44,13 @@ SharingDep = Annotated[SharingService, Depends(get_sharing_service)]
 HolderToken = Annotated[
     str, Header(alias="X-Holder-Token", min_length=1, max_length=200, description="The token shown at creation.")
 ]
-GONE: dict[int | str, dict[str, Any]] = {
-    404: _doc("No share link of that id on this node."),
-    410: _doc("The link expired, was revoked or was opened as often as allowed; its ciphertext is gone."),
+GONE: Responses = {
+    404: documented("No share link of that id on this node."),
+    410: documented("The link expired, was revoked or was opened as often as allowed; its ciphertext is gone."),
 }
-HOLDER: dict[int | str, dict[str, Any]] = {
-    403: _doc("The holder token does not belong to this link."),
-    404: _doc("No share link of that id on this node."),
+HOLDER: Responses = {
+    403: documented("The holder token does not belong to this link."),
+    404: documented("No share link of that id on this node."),
 }
 
 
@@ -64,10 +60,12 @@ HOLDER: dict[int | str, dict[str, Any]] = {
     summary="Create a share link for an encrypted disclosure",
     response_model=ShareCreated,
     responses={
-        422: _doc(
+        422: documented(
             "The ciphertext is not base64url or out of size, or the expiry or the maximum of opens is out of range."
         ),
-        429: _doc("Too many links created from this address in the last minute (Retry-After says when to try again)."),
+        429: documented(
+            "Too many links created from this address in the last minute (Retry-After says when to try again)."
+        ),
     },
 )
 def create_share(body: ShareCreate, request: Request, response: Response, service: SharingDep) -> ShareCreated:
