@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,3 +90,149 @@ def tester_account(tester_w3: Web3) -> LocalAccount:
     backend = tester_w3.provider.ethereum_tester.backend  # type: ignore[attr-defined]
     account: LocalAccount = Account.from_key(backend.account_keys[0])
     return account
+
+
+# ---- databases: SQLite always; PostgreSQL when a server answers (CREDREG_TEST_DATABASE_URL, else the local one) ----
+
+POSTGRES_URL_ENV = "CREDREG_TEST_DATABASE_URL"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+POSTGRES_HOW = (
+    f"set {POSTGRES_URL_ENV}=postgresql+psycopg://USER@HOST:PORT/DB (a database the user may create databases from) "
+    "or start PostgreSQL on 127.0.0.1:5432"
+)
+
+
+def _libpq(url: str) -> str:
+    """The libpq URI of a SQLAlchemy ``postgresql[+driver]://`` URL (what psycopg connects with)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class PostgresServer:
+    """The PostgreSQL half of the suite: one uniquely named database per test session (created from the given
+    maintenance database, dropped at the end), one fresh schema per test inside it (``search_path`` in the URL)."""
+
+    def __init__(self, url: str) -> None:
+        import secrets
+
+        import psycopg
+
+        self.admin_url = url
+        self._token = f"{os.getpid()}_{secrets.token_hex(3)}"
+        self._admin = psycopg.connect(_libpq(url), autocommit=True, connect_timeout=3)
+        self._created: str | None = None
+        name = f"credreg_test_{self._token}"
+        try:
+            self._admin.execute(f'CREATE DATABASE "{name}"')
+            self._created = name
+        except psycopg.errors.InsufficientPrivilege:
+            name = ""  # no CREATEDB: fresh schemas in the given database instead
+        from sqlalchemy.engine import make_url
+
+        self.url = make_url(url).set(database=name) if name else make_url(url)
+        self._db = psycopg.connect(_libpq(self.url.render_as_string(hide_password=False)), autocommit=True)
+        self._db.execute("SET lock_timeout = '10s'")
+        self._schemas = 0
+
+    def fresh_url(self) -> tuple[str, str]:
+        """(URL, schema): a new empty schema that the URL's connections use by default."""
+        self._schemas += 1
+        schema = f"t_{self._token}_{self._schemas}"
+        self._db.execute(f'CREATE SCHEMA "{schema}"')
+        url = self.url.update_query_dict({"options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False), schema
+
+    def drop(self, schema: str) -> None:
+        import contextlib
+
+        import psycopg
+
+        # a connection a test left open may still hold it; the session's database is dropped at the end anyway
+        with contextlib.suppress(psycopg.errors.LockNotAvailable):
+            self._db.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+    def close(self) -> None:
+        self._db.close()
+        if self._created is not None:
+            self._admin.execute(f'DROP DATABASE "{self._created}" WITH (FORCE)')
+        self._admin.close()
+
+
+def _postgres_unavailable(url: str, explicit: bool) -> str | None:
+    """Why no PostgreSQL server can be used for ``url`` (``None``: one answers)."""
+    import psycopg
+
+    try:
+        psycopg.connect(_libpq(url), connect_timeout=2).close()
+    except psycopg.Error as exc:
+        where = f"{POSTGRES_URL_ENV}={url}" if explicit else "127.0.0.1:5432"
+        return f"no PostgreSQL server answers at {where} ({str(exc).strip().splitlines()[0]})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL database. No server: the test skips with one line saying how to run it, except
+    under ``CI=true`` or with ``CREDREG_TEST_DATABASE_URL`` set, where it fails (the PostgreSQL half never skips
+    there)."""
+    given = os.environ.get(POSTGRES_URL_ENV, "").strip()
+    url = given or DEFAULT_POSTGRES_URL
+    reason = _postgres_unavailable(url, explicit=bool(given))
+    if reason is not None:
+        if given or os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; the PostgreSQL tests must run here: {POSTGRES_HOW}", pytrace=False)
+        pytest.skip(f"PostgreSQL tests skipped: {reason}; to run them, {POSTGRES_HOW}")
+    server = PostgresServer(url)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A SQLAlchemy URL (``postgresql+psycopg://``) of a fresh, empty schema for this test only."""
+    url, schema = postgres_server.fresh_url()
+    try:
+        yield url
+    finally:
+        postgres_server.drop(schema)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """``store tests: N on sqlite, M on postgresql``: how many tests/store tests ran (passed or failed) per
+    backend (the ``backend`` parameter of tests/store/conftest.py; tests taking ``db_path`` only are SQLite's)."""
+    ran = {"sqlite": 0, "postgresql": 0}
+    skipped = {"sqlite": 0, "postgresql": 0}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid: str = getattr(report, "nodeid", "")
+            backend = _STORE_BACKENDS.get(nodeid)
+            if backend is None:
+                continue
+            if outcome == "skipped":
+                skipped[backend] += 1
+            elif report.when == "call" or outcome == "error":
+                ran[backend] += 1
+    if not any(ran.values()) and not any(skipped.values()):
+        return
+    line = f"store tests: {ran['sqlite']} on sqlite, {ran['postgresql']} on postgresql"
+    extra = [f"{n} skipped on {b}" for b, n in skipped.items() if n]
+    terminalreporter.write_line(line + (f" ({', '.join(extra)})" if extra else ""))
+
+
+_STORE_BACKENDS: dict[str, str] = {}
+"""nodeid -> backend of every collected tests/store test that uses a database (see pytest_collection_modifyitems)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not item.nodeid.startswith("tests/store/"):
+            continue
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        if backend is None and "db_path" in getattr(item, "fixturenames", ()):
+            backend = "sqlite"
+        if backend is not None:
+            _STORE_BACKENDS[item.nodeid] = str(backend)

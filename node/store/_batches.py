@@ -70,16 +70,21 @@ class BatchRepository(StoreBase):
                 conditions.append(CredentialRow.type_name == type_name)
             if type_version is not None:
                 conditions.append(CredentialRow.type_version == type_version)
+            # The oldest pending, locked (others' locked rows skipped), chosen ONCE: as a materialized CTE. Inline
+            # (``id IN (SELECT ... LIMIT n FOR UPDATE)``) PostgreSQL may rescan the subquery per outer row, and a
+            # rescan skips the rows this very UPDATE has just changed and takes the next ones: more than ``limit``.
             oldest = (
                 select(CredentialRow.id)
                 .where(*conditions)
                 .order_by(CredentialRow.created_at)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
+                .cte("oldest")
+                .prefix_with("MATERIALIZED", dialect="postgresql")
             )
             session.execute(
                 update(CredentialRow)
-                .where(CredentialRow.id.in_(oldest), CredentialRow.status == AnchoringState.PENDING.value)
+                .where(CredentialRow.id.in_(select(oldest.c.id)), CredentialRow.status == AnchoringState.PENDING.value)
                 .values(status=AnchoringState.BATCHED.value, batch_id=batch.id)
                 .execution_options(synchronize_session=False)
             )

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -9,7 +8,7 @@ from node.credentials.keccak import to_hex
 from node.credentials.merkle import MerkleTree, verify
 from node.errors import BatchStateError, ConflictError, NotFoundError, ValidationFailedError
 from node.store import AnchoringState, BatchStatus, ClaimedBatch, Store
-from tests.store.conftest import ISSUER, OTHER_ISSUER, SIGNER, new_credential, sqlite_url
+from tests.store.conftest import ISSUER, OTHER_ISSUER, SIGNER, new_credential
 
 TX = "0x" + "34" * 32
 BLOCK_HASH = "0x" + "56" * 32
@@ -76,12 +75,12 @@ def _claim(store: Store, barrier: threading.Barrier, out: list[str], errors: lis
 
 
 @pytest.mark.parametrize("separate_stores", [False, True], ids=["threads", "two-store-objects"])
-def test_concurrent_claims_never_share_a_credential(store: Store, db_path: Path, separate_stores: bool) -> None:
+def test_concurrent_claims_never_share_a_credential(store: Store, store_url: str, separate_stores: bool) -> None:
     workers = 4
     ids = store.add_credentials(
         ISSUER, [new_credential(i) for i in range(workers * CLAIMS_PER_WORKER * CLAIM_SIZE + 3)]
     )
-    stores = [Store(sqlite_url(db_path)) if separate_stores else store for _ in range(workers)]
+    stores = [Store(store_url) if separate_stores else store for _ in range(workers)]
     barrier = threading.Barrier(workers)
     results: list[list[str]] = [[] for _ in range(workers)]
     errors: list[BaseException] = []

@@ -4,7 +4,6 @@ deletes), the indexer cursor and recorded block hashes."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +11,6 @@ from hypothesis import strategies as st
 
 from node.errors import ValidationFailedError
 from node.store import NewEvent, Store
-from tests.store.conftest import sqlite_url
 
 ROOT_A = "0x" + "aa" * 32
 ROOT_B = "0x" + "bb" * 32
@@ -145,9 +143,9 @@ def test_reserves_max_of_stored_and_chain(store: Store) -> None:
     assert store.next_nonce("0x" + "00" * 20, 7) == 7
 
 
-def test_reservations_are_unique_and_gapless_under_concurrency(store: Store, db_path: Path) -> None:
+def test_reservations_are_unique_and_gapless_under_concurrency(store: Store, store_url: str) -> None:
     workers, per_worker = 6, 25
-    stores = [store, store, store, Store(sqlite_url(db_path)), Store(sqlite_url(db_path)), Store(sqlite_url(db_path))]
+    stores = [store, store, store, Store(store_url), Store(store_url), Store(store_url)]
     barrier = threading.Barrier(workers)
     results: list[list[int]] = [[] for _ in range(workers)]
     errors: list[BaseException] = []

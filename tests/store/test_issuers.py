@@ -88,7 +88,8 @@ def test_keys_are_distinct_and_roles_checked(store: Store) -> None:
     assert [k.label for k in store.list_api_keys(ISSUER)] == []
 
 
-def test_plaintext_never_reaches_the_database_files(store: Store, db_path: Path) -> None:
+def test_plaintext_never_reaches_the_database_files(sqlite_store: Store, db_path: Path) -> None:
+    store = sqlite_store
     keys = [store.create_api_key("issuer", ISSUER, f"key {i}") for i in range(3)]
     for key in keys:
         assert store.authenticate(key) is not None
