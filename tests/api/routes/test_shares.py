@@ -4,7 +4,6 @@ the ciphertext refused; 410 once gone; 429 with Retry-After; nothing cached."""
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +16,7 @@ from node.api.schemas.shares import b64url_decode, b64url_encode
 from node.main import create_app
 from node.runtime import Node
 
-CIPHERTEXT = b64url_encode(os.urandom(12) + b"an encrypted bundle, as a browser made it" + os.urandom(16))
+CIPHERTEXT = b64url_encode(bytes(range(12)) + b"an encrypted bundle, as a browser made it" + bytes(range(16)))
 
 
 def _create(client: TestClient, **extra: object) -> dict[str, object]:
@@ -65,7 +64,8 @@ def test_unknown_and_malformed_ids(client: TestClient) -> None:
         CIPHERTEXT + "=",  # padded
         CIPHERTEXT.replace("-", "+").replace("_", "/") + "+/",  # standard alphabet
         " " + CIPHERTEXT,  # whitespace
-        CIPHERTEXT[:-1],  # a length no base64 has, or other trailing bits
+        CIPHERTEXT[:-3],  # a length no base64 has (4n + 1 characters)
+        "A" * 53 + "B",  # the same byte as "A" * 54, spelled with its unused low bits set
         "A" * 39,  # too short to hold an IV and a tag
     ],
 )
