@@ -23,11 +23,6 @@ from node.chain.registry import (
 )
 from node.errors import ContractRevertError
 
-BlockRef = ChainBlock
-"""The former name of :class:`~node.chain.records.ChainBlock` (one type): kept only while node/readmodel/mirror.py,
-node/readmodel/checkpoint.py, node/workers/indexer.py, node/services/issuance_rules.py and node/services/verification/
-still import it; new code says ChainBlock."""
-
 
 @dataclass(frozen=True)
 class AnchorTx:

@@ -47,6 +47,7 @@ from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
 
+from node.chain.records import ChainBlock
 from node.chain.registry import AnchorRecord, BodyRecord, IssuerRecord, KeyRecord
 from node.credentials.hash32 import Hash32
 from node.credentials.keccak import to_hex
@@ -57,7 +58,7 @@ from node.errors import (
     CheckpointUntrustedSignerError,
     ValidationFailedError,
 )
-from node.readmodel.chainview import AnchorTx, BlockRef, ChainView, LeafState
+from node.readmodel.chainview import AnchorTx, ChainView, LeafState
 from node.services.verification import MAX_BATCH, Verdict, VerificationService
 
 FORMAT = "credreg-checkpoint/v1"
@@ -153,7 +154,7 @@ class RecordingChainView:
             "anchorTransactions": self.anchor_txs,
         }
 
-    def as_of(self) -> BlockRef:
+    def as_of(self) -> ChainBlock:
         return self._as_of
 
     def snapshot(self) -> RecordingChainView:
@@ -187,7 +188,7 @@ class RecordingChainView:
     def body_types(self, body_id: int) -> list[bytes]:
         return _kept_types(self.body_types_, str(body_id), self._inner.body_types(body_id))
 
-    def block(self, number: int) -> BlockRef | None:
+    def block(self, number: int) -> ChainBlock | None:
         block = self._inner.block(number)
         if block is not None:
             self.blocks[str(number)] = _encode(block)
@@ -220,7 +221,7 @@ class CheckpointChainView:
         self._keys = _table(facts, "keys", KeyRecord)
         self._issuers = _table(facts, "issuers", IssuerRecord)
         self._bodies = _table(facts, "bodies", BodyRecord)
-        self._blocks = {k: _decode(BlockRef, v) for k, v in _section(facts, "blocks").items()}
+        self._blocks = {k: _decode(ChainBlock, v) for k, v in _section(facts, "blocks").items()}
         self._issuer_types = {k: _hex_list(v) for k, v in _section(facts, "issuerTypes").items()}
         self._body_types = {k: _hex_list(v) for k, v in _section(facts, "bodyTypes").items()}
         self._issuer_identities: dict[str, tuple[str, ...]] | None = None  # None: an older checkpoint, without them
@@ -233,7 +234,7 @@ class CheckpointChainView:
             for root, states in _section(facts, "leafStates").items()
         }
 
-    def as_of(self) -> BlockRef:
+    def as_of(self) -> ChainBlock:
         return self.checkpoint.block
 
     def snapshot(self) -> CheckpointChainView:
@@ -271,7 +272,7 @@ class CheckpointChainView:
     def body_types(self, body_id: int) -> list[bytes]:
         return self._get(self._body_types, str(body_id), f"the scope of body #{body_id}")
 
-    def block(self, number: int) -> BlockRef | None:
+    def block(self, number: int) -> ChainBlock | None:
         return self._blocks.get(str(number))  # unknown is an allowed answer: the comparison is only skipped
 
     def anchor_transaction(self, root: bytes) -> AnchorTx | None:
@@ -346,8 +347,8 @@ class Checkpoint:
         return str(self.payload["registry"])
 
     @cached_property
-    def block(self) -> BlockRef:
-        return _decode(BlockRef, self.payload["block"])
+    def block(self) -> ChainBlock:
+        return _decode(ChainBlock, self.payload["block"])
 
     @property
     def created_at(self) -> int:

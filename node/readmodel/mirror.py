@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from node.chain.records import ChainBlock
 from node.chain.registry import (
     AccreditationStatus,
     AnchorRecord,
@@ -32,7 +33,7 @@ from node.chain.registry import (
 from node.credentials.hash32 import Hash32
 from node.credentials.keccak import to_hex
 from node.errors import ContractNotFoundError
-from node.readmodel.chainview import AnchorTx, BlockRef, ChainView, LeafState
+from node.readmodel.chainview import AnchorTx, ChainView, LeafState
 
 T = TypeVar("T")
 
@@ -129,7 +130,7 @@ class Accreditation:
 class _State:
     """Every entry of one mirror. Writers mutate it in place (one thread); readers resolve versions at a block."""
 
-    def __init__(self, as_of: BlockRef) -> None:
+    def __init__(self, as_of: ChainBlock) -> None:
         self.as_of = as_of
         self.roots: dict[bytes, _V[_Root]] = {}
         self.leaves: dict[tuple[bytes, bytes], _V[Word]] = {}
@@ -142,7 +143,7 @@ class _State:
         """Every identity an issuer has held, oldest first (from its events, so a rollback undoes a change)."""
         self.bodies: dict[int, _V[BodyRecord | None]] = {}
         self.body_types: dict[int, _V[tuple[bytes, ...]]] = {}
-        self.blocks: dict[int, _V[BlockRef]] = {}
+        self.blocks: dict[int, _V[ChainBlock]] = {}
         self.anchor_txs: dict[bytes, _V[AnchorTx]] = {}
         """Where each root was anchored (its CredentialAnchored log's transaction and block)."""
         self.journal: deque[tuple[int, dict[Any, _V[Any]], Any]] = deque()
@@ -263,7 +264,7 @@ class _Reads:
         state, block = self._pin()
         return _types(state.body_types.get(body_id), block)
 
-    def block(self, number: int) -> BlockRef | None:
+    def block(self, number: int) -> ChainBlock | None:
         """A block the mirror indexed (one with registry or governance events, or the end of an indexed range)."""
         state, block = self._pin()
         if number > block:
@@ -278,7 +279,7 @@ class _Reads:
 class MirrorSnapshot(_Reads):
     """Every answer as of one block (the mirror's ``as_of()`` when the snapshot was taken)."""
 
-    def __init__(self, state: _State, as_of: BlockRef, chain_id: int, registry_address: str) -> None:
+    def __init__(self, state: _State, as_of: ChainBlock, chain_id: int, registry_address: str) -> None:
         self._state = state
         self._as_of = as_of
         self.chain_id = chain_id
@@ -287,7 +288,7 @@ class MirrorSnapshot(_Reads):
     def _pin(self) -> tuple[_State, int]:
         return self._state, self._as_of.number
 
-    def as_of(self) -> BlockRef:
+    def as_of(self) -> ChainBlock:
         return self._as_of
 
     def snapshot(self) -> MirrorSnapshot:
@@ -300,16 +301,16 @@ class MirrorChainView(_Reads):
     in_memory = True
     """Answers from memory (no I/O): the API may run verdicts on its event loop instead of a worker thread."""
 
-    def __init__(self, chain_id: int, registry_address: str, as_of: BlockRef | None = None) -> None:
+    def __init__(self, chain_id: int, registry_address: str, as_of: ChainBlock | None = None) -> None:
         self.chain_id = chain_id
         self.registry_address = registry_address
-        self._state = _State(as_of or BlockRef(0, ZERO_HASH, 0))
+        self._state = _State(as_of or ChainBlock(0, ZERO_HASH, 0))
 
     def _pin(self) -> tuple[_State, int]:
         state = self._state
         return state, state.as_of.number
 
-    def as_of(self) -> BlockRef:
+    def as_of(self) -> ChainBlock:
         """The last block whose events are all applied (the end of the last indexed range)."""
         return self._state.as_of
 
@@ -331,7 +332,7 @@ class MirrorChainView(_Reads):
         if isinstance(timestamp, int):
             known = state.blocks.get(block)
             if known is None or known.block != block or known.value.hash != event.block_hash:
-                state.put(state.blocks, block, block, BlockRef(block, event.block_hash, timestamp))
+                state.put(state.blocks, block, block, ChainBlock(block, event.block_hash, timestamp))
         name = event.name
         if name == ANCHOR_EVENT:
             record = anchor_record_of(args)
@@ -382,18 +383,18 @@ class MirrorChainView(_Reads):
             state.key_ids[address.lower()] = key_id
             state.put(state.keys, key_id, block, key if key is not None and key.issuer_id else None)
 
-    def record_block(self, ref: BlockRef) -> None:
+    def record_block(self, ref: ChainBlock) -> None:
         state = self._state
         state.put(state.blocks, ref.number, ref.number, ref)
 
-    def publish(self, as_of: BlockRef) -> None:
+    def publish(self, as_of: ChainBlock) -> None:
         """Make everything applied up to block ``as_of`` visible, and forget history older than HISTORY_BLOCKS."""
         state = self._state
         state.put(state.blocks, as_of.number, as_of.number, as_of)
         state.as_of = as_of
         state.prune(as_of.number)
 
-    def rollback(self, fork: BlockRef) -> bool:
+    def rollback(self, fork: ChainBlock) -> bool:
         """Undo everything after block ``fork`` (a reorganisation). False: too deep, rebuild with :meth:`reset`."""
         state = self._state
         if fork.number < state.journal_floor:
@@ -401,7 +402,7 @@ class MirrorChainView(_Reads):
         state.as_of = fork  # readers see the fork block's state from now on, while the newer versions are dropped
         return state.rollback(fork.number)
 
-    def reset(self, as_of: BlockRef, events: Iterable[IndexedEvent], records: Accreditation | None) -> None:
+    def reset(self, as_of: ChainBlock, events: Iterable[IndexedEvent], records: Accreditation | None) -> None:
         """Rebuild from stored events (start-up, or a fork deeper than the history) and swap it in at once."""
         fresh = MirrorChainView(self.chain_id, self.registry_address, as_of)
         fresh.apply(events)

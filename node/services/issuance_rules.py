@@ -32,11 +32,12 @@ from typing import Protocol
 import requests
 from web3.exceptions import Web3Exception
 
+from node.chain.records import ChainBlock
 from node.chain.registry import AccreditationStatus, BodyRecord, IssuerRecord, KeyRecord
 from node.credentials.items import ItemProblem
 from node.credentials.types import CredentialType, known_types, type_id_bytes32
 from node.errors import ChainUnavailableError, RegistryError
-from node.readmodel.chainview import BlockRef, RpcChainView
+from node.readmodel.chainview import RpcChainView
 from node.runtime import Node
 from node.services.accreditation import (
     Refusal,
@@ -54,7 +55,7 @@ from node.store import Issuer
 class AccreditationView(Protocol):
     """What issuance reads of the registry: the ChainView records, plus a signing key by its address."""
 
-    def as_of(self) -> BlockRef: ...
+    def as_of(self) -> ChainBlock: ...
 
     def issuer(self, issuer_id: int) -> IssuerRecord | None: ...
 
@@ -84,7 +85,7 @@ class AccreditationFacts:
     key: KeyRecord | None
     identity_held: bool
     """Whether ``identity`` is the issuer's current identity or one it held before."""
-    block: BlockRef = field(compare=False)
+    block: ChainBlock = field(compare=False)
     source: str = field(compare=False)
     """``mirror`` or ``rpc``."""
 

@@ -44,7 +44,6 @@ from node.chain.registry import (
 )
 from node.credentials.keccak import to_hex
 from node.errors import ChainReorganisedError, RegistryError
-from node.readmodel.chainview import BlockRef
 from node.readmodel.mirror import (
     ANCHOR_EVENT,
     ZERO_HASH,
@@ -87,8 +86,8 @@ class IndexerStatus:
     last_error: str | None
 
 
-def _ref(block: ChainBlock) -> BlockRef:
-    return BlockRef(block.number, block.hash, block.timestamp)
+def _ref(block: ChainBlock) -> ChainBlock:
+    return ChainBlock(block.number, block.hash, block.timestamp)
 
 
 class Indexer:
@@ -385,7 +384,7 @@ class Indexer:
         cursor = self._cursor
         if cursor is None:
             genesis = chain_block(self._client, max(self._deploy_block - 1, 0))
-            as_of = _ref(genesis) if genesis else BlockRef(max(self._deploy_block - 1, 0), ZERO_HASH, 0)
+            as_of = _ref(genesis) if genesis else ChainBlock(max(self._deploy_block - 1, 0), ZERO_HASH, 0)
         else:
             as_of = _ref(cursor)
         fresh = MirrorChainView(self.mirror.chain_id, self.mirror.registry_address, as_of)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from node.chain.records import ChainBlock
 from node.chain.registry import (
     AnchorRecord,
     BodyRecord,
     IssuerRecord,
     KeyRecord,
 )
-from node.readmodel.chainview import AnchorTx, BlockRef, ChainView, LeafState
+from node.readmodel.chainview import AnchorTx, ChainView, LeafState
 
 # --- reading the chain once per run -----------------------------------------------------------------------------
 
@@ -56,7 +57,7 @@ class _Reader:
     def body_types(self, body_id: int) -> list[bytes]:
         return self._once("body_types", body_id, self.view.body_types)
 
-    def block(self, number: int) -> BlockRef | None:
+    def block(self, number: int) -> ChainBlock | None:
         return self._once("block", number, self.view.block)
 
     def anchor_transaction(self, root: bytes) -> AnchorTx | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from node.chain.records import ChainBlock
 from node.chain.registry import (
     AnchorRecord,
     CredentialStatus,
@@ -9,7 +10,7 @@ from node.chain.registry import (
 from node.credentials.document import IntegrityResult
 from node.credentials.keccak import to_hex
 from node.credentials.reader import ReadBundle
-from node.readmodel.chainview import BlockRef, LeafState
+from node.readmodel.chainview import LeafState
 from node.services.reasons import reason_text
 from node.services.verification.chainreads import _Reader
 from node.services.verification.verdict import (
@@ -195,7 +196,7 @@ def _key_check(reader: _Reader, anchor: AnchorRecord) -> Check:
     return _check(CheckName.KEY, CheckStatus.VALID, "OK", message + ".")
 
 
-def _status_check(state: LeafState, anchor: AnchorRecord, as_of: BlockRef) -> tuple[Check, StatusFacts]:
+def _status_check(state: LeafState, anchor: AnchorRecord, as_of: ChainBlock) -> tuple[Check, StatusFacts]:
     root_level = anchor.status is state.status and anchor.status_since == state.since and state.since > 0
     scope = "root" if root_level and state.status is not CredentialStatus.ACTIVE else "credential"
     facts = StatusFacts(

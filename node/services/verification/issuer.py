@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from node.chain.records import ChainBlock
 from node.chain.registry import (
     AccreditationStatus,
     AnchorRecord,
@@ -15,7 +16,6 @@ from node.chain.registry import (
 from node.credentials.hashing import issuer_metadata_hash
 from node.credentials.reader import ReadBundle
 from node.credentials.types import type_id_bytes32
-from node.readmodel.chainview import BlockRef
 from node.services.verification.chainreads import _Reader
 from node.services.verification.verdict import (
     Check,
@@ -205,7 +205,7 @@ def _summary(
     parsed: ReadBundle,
     anchor: AnchorRecord | None,
     issuer: IssuerFacts | None,
-    as_of: BlockRef,
+    as_of: ChainBlock,
 ) -> str:
     if not valid:
         failure = next((c for c in checks if c.status is CheckStatus.INVALID), None)

@@ -11,12 +11,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from node.chain.records import ChainBlock
 from node.chain.registry import (
     OPEN_END,
 )
 from node.credentials.keccak import to_hex
 from node.credentials.types import known_types
-from node.readmodel.chainview import BlockRef
 
 MAX_BATCH = 1000
 """Most bundles one batch verification takes (POST /v1/verify/batch)."""
@@ -95,7 +95,7 @@ class BlockInfo(_Model):
     time: str = Field(description="Block time, ISO 8601 UTC.", examples=["2026-11-22T08:00:00Z"])
 
     @classmethod
-    def of(cls, ref: BlockRef) -> BlockInfo:
+    def of(cls, ref: ChainBlock) -> BlockInfo:
         return cls(number=ref.number, hash=ref.hash, timestamp=ref.timestamp, time=_iso(ref.timestamp))
 
 
