@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from alembic import command
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from node.store.engine import WRITE_OPTION, make_engine
@@ -40,6 +41,32 @@ def chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
     """``items`` in slices of at most :data:`IN_CHUNK` (one ``IN (...)`` list each)."""
     for start in range(0, len(items), IN_CHUNK):
         yield items[start : start + IN_CHUNK]
+
+
+def upsert(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str], update: Sequence[str] = ()
+) -> int:
+    """Insert ``rows``; a row whose ``key`` columns are already stored updates only its ``update`` columns (none: it
+    is skipped). One statement that cannot lose a race: ``INSERT ... ON CONFLICT`` on SQLite and PostgreSQL alike,
+    where "look, then insert" would fail on PostgreSQL when a concurrent transaction inserts the same key first
+    (SQLite's ``BEGIN IMMEDIATE`` serialises writers; PostgreSQL does not). Returns how many rows were written."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: postgresql.Insert | sqlite.Insert = postgresql.insert(table)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table)
+    else:
+        raise NotImplementedError(f"the store runs on SQLite and PostgreSQL, not {dialect}")
+    if update:
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key), set_={name: statement.excluded[name] for name in update}
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(key))
+    first = table.primary_key.columns.values()[0]
+    return len(session.execute(statement.returning(first), list(rows)).all())
 
 
 class StoreBase:

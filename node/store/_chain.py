@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Table, and_, delete, insert, or_, select
+from sqlalchemy import ColumnElement, CursorResult, Table, and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from node.errors import ValidationFailedError
-from node.store._base import StoreBase, chunks, record_of
+from node.store._base import StoreBase, chunks, record_of, upsert
 from node.store.models import BlockRow, EventRow, IndexerCursorRow, NonceRow
 from node.store.records import Event, EventPage, IndexerCursor, NewEvent
 
 _EVENTS: Table = EventRow.__table__  # type: ignore[assignment]
+_NONCES: Table = NonceRow.__table__  # type: ignore[assignment]
+_CURSORS: Table = IndexerCursorRow.__table__  # type: ignore[assignment]
+_BLOCKS: Table = BlockRow.__table__  # type: ignore[assignment]
 
 MAX_PAGE = 1000
 
@@ -65,13 +68,9 @@ class ChainRepository(StoreBase):
 
     def set_nonce(self, address: str, next_nonce: int) -> None:
         """Force the next nonce for ``address`` (e.g. after a chain reset)."""
-        key = address.lower()
         with self._write() as session:
-            row = session.get(NonceRow, key, with_for_update=True)
-            if row is None:
-                session.add(NonceRow(address=key, next_nonce=next_nonce))
-            else:
-                row.next_nonce = next_nonce
+            row = {"address": address.lower(), "next_nonce": next_nonce}
+            upsert(session, _NONCES, [row], ["address"], ["next_nonce"])
 
     def release_nonce(self, address: str, nonce: int) -> bool:
         """Take ``nonce`` back if it is the last one handed out for ``address`` (by any process); True if it was."""
@@ -119,9 +118,8 @@ class ChainRepository(StoreBase):
                         "issuer_id": event.issuer_id,
                     }
                 )
-            if rows:
-                session.execute(insert(_EVENTS), rows)
-            return len(rows)
+            # a concurrent indexer (another API process on the same database) may store the same events meanwhile
+            return upsert(session, _EVENTS, rows, ["tx_hash", "log_index"])
 
     def query_events(
         self,
@@ -183,20 +181,18 @@ class ChainRepository(StoreBase):
             return None if row is None else record_of(IndexerCursor, row)
 
     def set_cursor(self, name: str, block_number: int, block_hash: str) -> None:
+        row = {"name": name, "block_number": block_number, "block_hash": block_hash}
         with self._write() as session:
-            row = session.get(IndexerCursorRow, name, with_for_update=True)
-            if row is None:
-                session.add(IndexerCursorRow(name=name, block_number=block_number, block_hash=block_hash))
-            else:
-                row.block_number, row.block_hash = block_number, block_hash
+            upsert(session, _CURSORS, [row], ["name"], ["block_number", "block_hash"])
 
     def record_blocks(self, blocks: Sequence[tuple[int, str]]) -> None:
         """Remember (number, hash) of seen blocks, replacing any hash stored for the same number."""
         if not blocks:
             return
+        latest = dict(blocks)  # one row per number (the last hash given), as one statement requires
         with self._write() as session:
-            for number, block_hash in blocks:
-                session.merge(BlockRow(number=number, hash=block_hash))
+            rows = [{"number": number, "hash": block_hash} for number, block_hash in sorted(latest.items())]
+            upsert(session, _BLOCKS, rows, ["number"], ["hash"])
 
     def record_block(self, number: int, block_hash: str) -> None:
         self.record_blocks([(number, block_hash)])

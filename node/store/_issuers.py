@@ -6,13 +6,15 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 
 from node.errors import NotFoundError, ValidationFailedError
-from node.store._base import StoreBase, record_of
+from node.store._base import StoreBase, record_of, upsert
 from node.store.coltypes import utcnow
 from node.store.models import ApiKeyRow, IssuerRow
 from node.store.records import ApiKeyInfo, ApiKeyRole, Issuer, IssuerStatus, Principal
+
+_ISSUERS: Table = IssuerRow.__table__  # type: ignore[assignment]
 
 API_KEY_PREFIX = "crk_"
 API_KEY_DISPLAY_CHARS = 8
@@ -45,19 +47,18 @@ class IssuerRepository(StoreBase):
         status: IssuerStatus | str = IssuerStatus.ACTIVE,
     ) -> Issuer:
         """Create the issuer with this on-chain id, or update every field of it (``created_at`` is kept)."""
-        status = IssuerStatus(status)
+        fields = {
+            "name": name,
+            "metadata_uri": metadata_uri,
+            "signer_address": signer_address,
+            "keystore_path": keystore_path,
+            "status": IssuerStatus(status).value,
+        }
         with self._write() as session:
-            row = session.get(IssuerRow, issuer_id)
-            if row is None:
-                row = IssuerRow(id=issuer_id, created_at=utcnow())
-                session.add(row)
-            row.name = name
-            row.metadata_uri = metadata_uri
-            row.signer_address = signer_address
-            row.keystore_path = keystore_path
-            row.status = status.value
-            session.flush()
-            return _issuer(row)
+            # one statement: two processes recording the same issuer at once (two API workers starting on one
+            # PostgreSQL database, each ensuring the demo issuer) cannot both try to insert it
+            upsert(session, _ISSUERS, [{"id": issuer_id, "created_at": utcnow(), **fields}], ["id"], list(fields))
+            return _issuer(session.get_one(IssuerRow, issuer_id))
 
     def get_issuer(self, issuer_id: int) -> Issuer:
         with self._read() as session:

@@ -1,5 +1,5 @@
 """node/store/migrate.py and the migrations: the schema they build is the models' (and only that), they run twice,
-down and up again, render for PostgreSQL, and upgrade an older store's data intact."""
+down and up again, render for PostgreSQL, and upgrade an older store's data intact, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from node.store import Store, alembic_config
 from node.store.models import Base
-from tests.store.conftest import sqlite_url
 
 
 def _diff(store: Store) -> list[object]:
@@ -29,8 +28,8 @@ def _diff(store: Store) -> list[object]:
         return list(compare_metadata(context, Base.metadata))
 
 
-def test_migrate_creates_schema_matching_models(db_path: Path) -> None:
-    store = Store(sqlite_url(db_path))
+def test_migrate_creates_schema_matching_models(store_url: str) -> None:
+    store = Store(store_url)
     assert store.schema_revision() is None
     store.migrate()
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -53,15 +52,15 @@ def test_migrate_creates_schema_matching_models(db_path: Path) -> None:
     store.close()
 
 
-def test_compare_detects_drift(db_path: Path) -> None:
+def test_compare_detects_drift(store_url: str) -> None:
     """The schema check above can fail: an unmigrated database differs from the models."""
-    store = Store(sqlite_url(db_path))
+    store = Store(store_url)
     assert _diff(store) != []
     store.close()
 
 
-def test_migrate_is_idempotent_and_downgrade_round_trips(db_path: Path) -> None:
-    store = Store(sqlite_url(db_path))
+def test_migrate_is_idempotent_and_downgrade_round_trips(store_url: str) -> None:
+    store = Store(store_url)
     store.migrate()
     store.migrate()
     with store.engine.begin() as connection:
@@ -95,33 +94,46 @@ def _revision(store: Store, revision: str, *, down: bool = False) -> None:
         (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
-def test_upgrading_a_store_with_per_credential_proofs_keeps_every_proof(db_path: Path) -> None:
+def test_upgrading_a_store_with_per_credential_proofs_keeps_every_proof(store_url: str) -> None:
     """0001 stored a proof and the document in each credential's row; 0002 stores each batch's tree once and the
     documents apart. A store built by 0001 upgrades with every proof (read back from the tree) and document intact,
     and downgrades with both written back."""
     from node.credentials.keccak import keccak256, to_hex
     from node.credentials.merkle import MerkleTree
 
-    store = Store(sqlite_url(db_path))
+    store = Store(store_url)
     _revision(store, "0001")
     hashes = [keccak256(b"credential %d" % i) for i in range(5)]
     tree = MerkleTree(hashes)
     with store.engine.begin() as connection:
-        connection.exec_driver_sql(
-            "INSERT INTO issuers (id, name, metadata_uri, signer_address, status, created_at) "
-            "VALUES (7, 'U', 'did:web:u', '0x0', 'active', '2026-11-22 00:00:00')"
+        connection.execute(
+            text(
+                "INSERT INTO issuers (id, name, metadata_uri, signer_address, status, created_at) "
+                "VALUES (7, 'U', 'did:web:u', '0x0', 'active', '2026-11-22 00:00:00+00')"
+            )
         )
-        connection.exec_driver_sql(
-            "INSERT INTO batches (id, issuer_id, root, leaf_count, status, attempts, created_at) "
-            "VALUES (1, 7, ?, 5, 'built', 0, '2026-11-22 00:00:00')",
-            (to_hex(tree.root),),
+        connection.execute(
+            text(
+                "INSERT INTO batches (id, issuer_id, root, leaf_count, status, attempts, created_at) "
+                "VALUES (1, 7, :root, 5, 'built', 0, '2026-11-22 00:00:00+00')"
+            ),
+            {"root": to_hex(tree.root)},
         )
         for i, h in enumerate(hashes):
-            connection.exec_driver_sql(
-                "INSERT INTO credentials (id, issuer_id, type_name, type_version, credential_hash, document, status, "
-                "batch_id, leaf_index, merkle_proof, created_at) "
-                "VALUES (?, 7, 'T', '1', ?, ?, 'batched', 1, ?, ?, '2026-11-22 00:00:00')",
-                (f"c{i}", to_hex(h), json.dumps({"n": i}), i, json.dumps([to_hex(p) for p in tree.proof(i)])),
+            connection.execute(
+                text(
+                    "INSERT INTO credentials (id, issuer_id, type_name, type_version, credential_hash, document, "
+                    "status, batch_id, leaf_index, merkle_proof, created_at) "
+                    "VALUES (:id, 7, 'T', '1', :hash, :document, 'batched', 1, :index, :proof, "
+                    "'2026-11-22 00:00:00+00')"
+                ),
+                {
+                    "id": f"c{i}",
+                    "hash": to_hex(h),
+                    "document": json.dumps({"n": i}),
+                    "index": i,
+                    "proof": json.dumps([to_hex(p) for p in tree.proof(i)]),
+                },
             )
     store.migrate()
     assert _diff(store) == []
@@ -131,8 +143,12 @@ def test_upgrading_a_store_with_per_credential_proofs_keeps_every_proof(db_path:
         assert json.loads(credential.document) == {"n": i}
     _revision(store, "0001", down=True)
     with store.engine.connect() as connection:
-        rows = connection.exec_driver_sql("SELECT id, merkle_proof, document FROM credentials ORDER BY id").all()
-    assert [(cid, json.loads(proof), json.loads(document)) for cid, proof, document in rows] == [
+        rows = connection.execute(text("SELECT id, merkle_proof, document FROM credentials ORDER BY id")).all()
+    # a JSON column reads back as text on SQLite and as the decoded value on PostgreSQL (raw SQL: no type applied)
+    decoded = [
+        (cid, proof if isinstance(proof, list) else json.loads(proof), document) for cid, proof, document in rows
+    ]
+    assert [(cid, proof, json.loads(document)) for cid, proof, document in decoded] == [
         (f"c{i}", [to_hex(p) for p in tree.proof(i)], {"n": i}) for i in range(5)
     ]
     store.close()
