@@ -180,19 +180,6 @@ class RegistryClient:
         """``anchorSingle``: one credential (root == its leaf), no expiry, type by its compact id."""
         return self.writes.anchor_single(root, type_index)
 
-    def registry_fn(self, name: str, *args: Any) -> ContractFunction:
-        """A registry call by name, for tests that pick the function at run time (tests/api/, ``act`` helpers);
-        node code builds its calls with ``self.writes`` (typed), a proposal of any function with
-        :func:`node.chain.proposals.encode_call`."""
-        fn: ContractFunction = self.registry.get_function_by_name(name)(*args)
-        return fn
-
-    def governance_fn(self, name: str, *args: Any) -> ContractFunction:
-        """A governance call by name, for tests only (see :meth:`registry_fn`); node code uses
-        ``self.governance_writes``."""
-        fn: ContractFunction = self.governance.get_function_by_name(name)(*args)
-        return fn
-
     # --- governance ----------------------------------------------------------------------------------------------
 
     def governance_act(self, tm: TxManager, fn: ContractFunction, ttl_s: int = 7 * 24 * 3600) -> int:

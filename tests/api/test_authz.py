@@ -30,6 +30,7 @@ from node.chain.devnet import Devnet
 from node.chain.registry import type_id
 from node.chain.signers import dev_account
 from node.store import IssuerStatus
+from tests.api.conftest import write_call
 from tests.services.test_lifecycle import FORMAL, Kit, chain, clean_env, make_kit
 
 __all__ = ["chain", "clean_env"]  # module fixtures shared with tests/services/test_lifecycle.py
@@ -78,19 +79,19 @@ class World:
         issuer_id, signer, _ = self.kit.accredit_issuer(f"Issuer {time.monotonic_ns()}", register=register)
         if suspended:
             registry = self.node.registry
-            self.kit.admin_tm().transact(registry.registry_fn("suspendIssuer", issuer_id, 5))
+            self.kit.admin_tm().transact(write_call(registry, "suspendIssuer", issuer_id, 5))
         return issuer_id, signer
 
     def fresh_body(self, suspended: bool = False) -> int:
         registry = self.node.registry
         gov = self.node.signers.manager(self.node.signers.governor())
-        fn = registry.registry_fn("accreditBody", dev_account(1).address, [type_id(FORMAL)], 10, 1, 0, "did:web:b")
+        fn = write_call(registry, "accreditBody", dev_account(1).address, [type_id(FORMAL)], 10, 1, 0, "did:web:b")
         proposal_id, _ = registry.propose(gov, fn, registry.latest_timestamp() + 3600)
         registry.execute_proposal(gov, proposal_id)
         body_id = registry.body_count()
         if suspended:
             proposal_id, _ = registry.propose(
-                gov, registry.registry_fn("suspendBody", body_id, 1), registry.latest_timestamp() + 3600
+                gov, write_call(registry, "suspendBody", body_id, 1), registry.latest_timestamp() + 3600
             )
             registry.execute_proposal(gov, proposal_id)
         return int(body_id)
@@ -101,7 +102,7 @@ class World:
         registry = self.node.registry
         other = self.node.signers.manager(dev_account(3))
         proposal_id, _ = registry.propose(
-            other, registry.governance_fn("setThreshold", 1), registry.latest_timestamp() + 3600
+            other, write_call(registry, "setThreshold", 1, contract="governance"), registry.latest_timestamp() + 3600
         )
         return proposal_id
 
@@ -110,9 +111,9 @@ class World:
         tm = self.node.signers.manager(self.node.signers.account_for(issuer.signer_address, issuer.keystore_path))
         registry = self.node.registry
         if credential_hash is None:
-            tm.transact(registry.registry_fn("suspendRoot", batch_root, 5))
+            tm.transact(write_call(registry, "suspendRoot", batch_root, 5))
         else:
-            tm.transact(registry.registry_fn("suspendCredential", batch_root, credential_hash, 5))
+            tm.transact(write_call(registry, "suspendCredential", batch_root, credential_hash, 5))
 
     def example(self, path: str) -> dict[str, Any]:
         content = self.spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]
@@ -139,7 +140,7 @@ def world(chain: Devnet, clean_env: None, tmp_path_factory: pytest.TempPathFacto
     owner, _, _ = kit.accredit_issuer("Owner University")
     other, _, _ = kit.accredit_issuer("Other College")
     suspended, _, _ = kit.accredit_issuer("Suspended Institute")
-    kit.admin_tm().transact(kit.node.registry.registry_fn("suspendIssuer", suspended, 5))
+    kit.admin_tm().transact(write_call(kit.node.registry, "suspendIssuer", suspended, 5))
     record = store.get_issuer(suspended)
     store.upsert_issuer(
         suspended,

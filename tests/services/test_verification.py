@@ -47,6 +47,7 @@ from node.readmodel.checkpoint import create_checkpoint, load_checkpoint, verify
 from node.runtime import Node
 from node.services.bootstrap import DEMO_ISSUER_URI, ensure_demo_issuer
 from node.services.verification import CheckStatus, Verdict, VerificationService
+from tests.api.conftest import write_call
 from tests.conftest import start_devnet
 from tests.samples import VALID
 
@@ -117,7 +118,7 @@ class World:
         return self.anchor([self.document(issuer=issuer) for _ in range(n)], issuer=issuer, **kwargs)
 
     def act(self, tm: TxManager, name: str, *args: Any) -> None:
-        tm.transact(self.node.registry.registry_fn(name, *args))
+        tm.transact(write_call(self.node.registry, name, *args))
 
     def new_issuer(self, max_level: int = 10, types: tuple[str, ...] = (FORMAL, "micro-credential")) -> Issuer:
         """A fresh issuer of the demo body with one fresh, funded signing key."""
