@@ -8,6 +8,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from node.errors import RegistryError
 
@@ -30,7 +31,7 @@ def friendly(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except RegistryError as exc:
-            err.print(f"[bold red]error:[/] {exc.detail}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(exc.detail)}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper

@@ -47,11 +47,6 @@ def test_the_wrapped_command_keeps_its_name_help_and_options() -> None:
     assert result.exit_code == 0 and "--name" in result.stdout and "A command that fails." in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="node/cli/_app.py prints the detail as rich markup: a bracketed word vanishes and a '[/...]' raises "
-    "MarkupError (a traceback); the fix is rich.markup.escape(exc.detail) (reported, node/ is not ours to edit)",
-)
 @pytest.mark.parametrize("bracketed", ["known: [formal-qualification, micro-credential]", "see [/docs]"])
 def test_a_detail_with_brackets_prints_as_written(bracketed: str) -> None:
     result = CliRunner().invoke(command(ChainUnavailableError(bracketed)), [])
