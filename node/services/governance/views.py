@@ -75,8 +75,8 @@ class GovernanceViews:
         now = registry.latest_timestamp() if now is None else now
         decoded = registry.decode_call(record.target, record.data)
         names = {
-            registry.registry.address.lower(): "registry",
-            registry.governance.address.lower(): "governance",
+            registry.registry_address.lower(): "registry",
+            registry.governance_address.lower(): "governance",
         }
         if record.executed:
             state = ProposalState.EXECUTED
@@ -179,7 +179,7 @@ class GovernanceViews:
         path = [
             PathStep(
                 level="governance",
-                address=registry.governance.address,
+                address=registry.governance_address,
                 status="active",
                 detail=f"{threshold}-of-{len(governors)} governors: {', '.join(governors)}",
             ),
