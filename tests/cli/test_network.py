@@ -10,7 +10,9 @@ import typer
 from typer.testing import CliRunner
 
 from node.cli import app
-from tests.network.conftest import DEPLOYER, read_toml
+from tests.network.conftest import DEPLOYER, net_dir, read_toml
+
+__all__ = ["net_dir"]  # the fixture, shared with the network generator's tests (tests/network/)
 
 runner = CliRunner()
 
