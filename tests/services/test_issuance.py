@@ -13,7 +13,6 @@ import requests
 from node.chain.records import ChainBlock
 from node.credentials import verify_integrity
 from node.credentials.csvfile import parse_csv
-from node.credentials.introspect import credential_types
 from node.credentials.items import (
     EVERY_ITEM,
     MAX_BULK,
@@ -21,7 +20,6 @@ from node.credentials.items import (
     Problem,
     SubmissionInvalidError,
     latest_award_date,
-    parse_date_time,
 )
 from node.errors import (
     BatchStateError,
@@ -252,22 +250,6 @@ def test_get_without_anchor_data_is_a_clear_batch_state_error(
 # --- types and CSV ----------------------------------------------------------------------------------------------
 
 
-def test_each_type_offers_its_csv_columns() -> None:
-    infos = {info.name: info for info in credential_types()}
-    micro = {c.name: c for c in infos["micro-credential"].csv_columns}
-    assert micro["competencies"].kind == "array"
-    assert micro["hours"].kind == "integer" and not micro["hours"].required
-    assert micro["learner.identity.number"].required
-    assert infos["recognition-of-prior-learning"].csv_header[:5] == [
-        "type",
-        "version",
-        "clientRef",
-        "validFrom",
-        "validUntil",
-    ]
-    assert infos[FQ].type_id.startswith("0x") and len(infos[FQ].type_id) == 66
-
-
 def csv_items(text: str) -> list[IssueItem]:
     return parse_csv(text.encode("utf-8"))
 
@@ -305,52 +287,7 @@ def test_parse_csv_flags_stray_cells_and_unknown_fields() -> None:
     assert ("/credentialSubject/nickname", "additionalProperties") in {(p.path, p.rule) for p in problems}
 
 
-@pytest.mark.parametrize(
-    ("text", "error", "needle"),
-    [
-        ("", ValidationFailedError, "empty"),
-        ("type,learner.name\n", ValidationFailedError, "no rows"),
-        ("learner.name\nA\n", ValidationFailedError, "no 'type' column"),
-        ("type,a..b\nx,y\n", ValidationFailedError, "not a dotted field path"),
-        ('type,name\n"unclosed,x\n', ValidationFailedError, "malformed"),
-        ("type\n" + "x\n" * (MAX_BULK + 1), PayloadTooLargeError, "more than 10,000 rows"),
-    ],
-)
-def test_parse_csv_refuses_files_it_cannot_read(text: str, error: type[Exception], needle: str) -> None:
-    with pytest.raises(error, match=needle):
-        csv_items(text)
-
-
-def test_parse_csv_refuses_files_over_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    import node.credentials.csvfile as csvfile
-
-    monkeypatch.setattr(csvfile, "MAX_CSV_BYTES", 10)
-    with pytest.raises(PayloadTooLargeError, match="larger than"):
-        parse_csv(b"type,learner.name\n")
-
-
 # --- what can never verify is refused before it is accepted ----------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "parsed"),
-    [
-        ("2026-11-22T08:00:00Z", dt.datetime(2026, 11, 22, 8, tzinfo=UTC)),
-        ("2026-11-22T10:00:00.5+02:00", dt.datetime(2026, 11, 22, 8, 0, 0, 500_000, tzinfo=UTC)),
-        ("2026-11-22T08:00z", dt.datetime(2026, 11, 22, 8, tzinfo=UTC)),
-        ("2026-11-22T08:00:00", None),  # no time zone: which moment?
-        ("2026-11-22", None),  # a date alone: which moment?
-        ("1763798400", None),  # seconds since 1970
-        ("2026-11-22 08:00:00Z", None),
-        ("2026-02-30T08:00:00Z", None),
-        ("2026-11-22T08:00:00+25:00", None),
-        ("22/11/2026 08:00 +02:00", None),
-    ],
-)
-def test_only_iso_8601_date_times_with_a_time_zone_are_read(text: str, parsed: dt.datetime | None) -> None:
-    moment = parse_date_time(text)
-    assert moment == parsed
-    assert moment is None or moment.utcoffset() is not None
 
 
 def test_a_csv_date_or_a_time_without_a_zone_is_refused_naming_its_column() -> None:
