@@ -140,7 +140,8 @@ class PostgresServer:
         self._schemas += 1
         schema = f"t_{self._token}_{self._schemas}"
         self._db.execute(f'CREATE SCHEMA "{schema}"')
-        url = self.url.update_query_dict({"options": f"-csearch_path={schema}"})
+        # a session time zone that is not UTC (-03:30), so that no test passes only because the server's is UTC
+        url = self.url.update_query_dict({"options": f"-csearch_path={schema} -ctimezone=America/St_Johns"})
         return url.render_as_string(hide_password=False), schema
 
     def drop(self, schema: str) -> None:

@@ -9,15 +9,18 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from alembic import command
-from sqlalchemy import Engine, Table
+from sqlalchemy import Engine, String, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from node.errors import ValidationFailedError
 from node.store.engine import WRITE_OPTION, make_engine
 from node.store.migrate import alembic_config
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
+
+_POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 IN_CHUNK = 500
 """Rows per ``IN (...)`` list, well under SQLite's bound-parameter limit."""
@@ -43,6 +46,27 @@ def chunks(items: Sequence[T]) -> Iterable[Sequence[T]]:
         yield items[start : start + IN_CHUNK]
 
 
+_LIMITS: dict[str, dict[str, int]] = {}
+
+
+def check_lengths(table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    """Refuse a text longer than its column on PostgreSQL, on every backend alike: PostgreSQL enforces a
+    ``VARCHAR(n)`` (a ``DataError`` mid-transaction), SQLite would store it whole."""
+    limits = _LIMITS.get(table.name)
+    if limits is None:
+        on_postgresql = {column.name: column.type.dialect_impl(_POSTGRESQL) for column in table.columns}
+        limits = _LIMITS[table.name] = {
+            name: kind.length for name, kind in on_postgresql.items() if isinstance(kind, String) and kind.length
+        }
+    for row in rows:
+        for name, value in row.items():
+            limit = limits.get(name)
+            if limit is not None and isinstance(value, str) and len(value) > limit:
+                raise ValidationFailedError(
+                    f"{name}: at most {limit} characters, not {len(value)}; shorten it ({table.name}.{name})"
+                )
+
+
 def upsert(
     session: Session, table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str], update: Sequence[str] = ()
 ) -> int:
@@ -52,6 +76,7 @@ def upsert(
     (SQLite's ``BEGIN IMMEDIATE`` serialises writers; PostgreSQL does not). Returns how many rows were written."""
     if not rows:
         return 0
+    check_lengths(table, rows)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         statement: postgresql.Insert | sqlite.Insert = postgresql.insert(table)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from node.credentials.hash32 import Hash32
 from node.credentials.merkle import StoredTree
 from node.errors import ConflictError, NotFoundError
-from node.store._base import StoreBase, chunks, record_of
+from node.store._base import StoreBase, check_lengths, chunks, record_of
 from node.store.coltypes import utcnow
 from node.store.models import BatchRow, CredentialDocumentRow, CredentialRow, IssuerRow
 from node.store.records import AnchoringState, Credential, NewCredential, PendingGroup
@@ -101,6 +101,7 @@ class CredentialRepository(StoreBase):
                 )
                 documents.append({"credential_id": credential_id, "document": _document_text(item.document)})
             if rows:
+                check_lengths(_CREDENTIALS, rows)
                 try:
                     session.execute(insert(_CREDENTIALS), rows)
                     session.execute(insert(_DOCUMENTS), documents)

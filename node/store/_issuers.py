@@ -9,12 +9,13 @@ import secrets
 from sqlalchemy import Table, select, update
 
 from node.errors import NotFoundError, ValidationFailedError
-from node.store._base import StoreBase, record_of, upsert
+from node.store._base import StoreBase, check_lengths, record_of, upsert
 from node.store.coltypes import utcnow
 from node.store.models import ApiKeyRow, IssuerRow
 from node.store.records import ApiKeyInfo, ApiKeyRole, Issuer, IssuerStatus, Principal
 
 _ISSUERS: Table = IssuerRow.__table__  # type: ignore[assignment]
+_API_KEYS: Table = ApiKeyRow.__table__  # type: ignore[assignment]
 
 API_KEY_PREFIX = "crk_"
 API_KEY_DISPLAY_CHARS = 8
@@ -83,6 +84,7 @@ class IssuerRepository(StoreBase):
             raise ValidationFailedError("issuer_id: an issuer key must name the issuer it acts for")
         if role is not ApiKeyRole.ISSUER and issuer_id is not None:
             raise ValidationFailedError(f"issuer_id: a {role.value} key is not tied to an issuer; omit issuer_id")
+        check_lengths(_API_KEYS, [{"label": label}])
         plaintext = API_KEY_PREFIX + secrets.token_urlsafe(32)
         with self._write() as session:
             if issuer_id is not None and session.get(IssuerRow, issuer_id) is None:

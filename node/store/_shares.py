@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import Table, or_, update
 
 from node.errors import NotFoundError
-from node.store._base import StoreBase
+from node.store._base import StoreBase, check_lengths
 from node.store.models import ShareRow
+
+_SHARES: Table = ShareRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class ShareRepository(StoreBase):
         expires_at: datetime,
         max_opens: int | None,
     ) -> Share:
+        check_lengths(_SHARES, [{"id": share_id, "holder_token_hash": holder_token_hash}])
         with self._write() as session:
             row = ShareRow(
                 id=share_id,

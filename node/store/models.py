@@ -47,7 +47,9 @@ class IssuerRow(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(200))
-    metadata_uri: Mapped[str] = mapped_column(String(500))
+    metadata_uri: Mapped[str] = mapped_column(String(500).with_variant(Text(), "postgresql"))
+    """Read from the chain, which bounds it nowhere: unbounded TEXT on PostgreSQL (0004), where a VARCHAR's length
+    is enforced; SQLite never enforced the 500 (and rebuilding its ``issuers`` table would trip the foreign keys)."""
     signer_address: Mapped[str] = mapped_column(String(ADDRESS))
     keystore_path: Mapped[str | None] = mapped_column(String(1000))
     status: Mapped[str] = mapped_column(String(16))

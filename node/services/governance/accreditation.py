@@ -194,7 +194,8 @@ class AccreditationActs(GovernanceActs):
         )
         api_key = None
         if mint_api_key:
-            api_key = self._node.store.create_api_key(ApiKeyRole.ISSUER, issuer_id, label=f"{name} (first key)")
+            label = f"{name[:188]} (first key)"  # a label is 200 characters at most (PostgreSQL enforces it)
+            api_key = self._node.store.create_api_key(ApiKeyRole.ISSUER, issuer_id, label=label)
         return AccreditedIssuer(
             issuer_id=issuer_id,
             act=act or key_act or ChainAct(via=Via.GOVERNANCE, executed=True, tx_hash=None, block_number=None),
