@@ -16,8 +16,9 @@ from web3 import Web3
 from node.chain.devnet import DEV_PRIVATE_KEYS
 from node.chain.keystore import load_key, passphrase_from
 from node.chain.txmanager import NonceStore, TxManager
+from node.chain.txtypes import Call
 from node.config import Settings
-from node.errors import SignerUnavailableError
+from node.errors import ConfigurationError, RegistryError, SignerUnavailableError
 
 DEV_GOVERNOR = 0
 """DEVNET ONLY: anvil dev account 0 deploys and is the sole governor (k = 1)."""
@@ -25,6 +26,45 @@ DEV_BODY_ADMIN = 1
 """DEVNET ONLY: anvil dev account 1 acts for the demo accreditation body."""
 DEV_ISSUER = 2
 """DEVNET ONLY: anvil dev account 2 is the demo issuer's signing key."""
+
+
+ANCHORS_TO_FUND = 1000
+"""How many anchors the funding advice asks a key's balance to cover."""
+
+DEV_FUNDING_WEI = 10**18
+"""DEVNET ONLY: what a new issuer key gets from dev account 0 (1 ETH: thousands of anchors at devnet prices)."""
+
+_UNFUNDED = ("insufficient funds", "insufficient balance", "funds for gas")
+
+
+def is_unfunded(exc: RegistryError) -> bool:
+    """True when the node refused a transaction because its sender cannot pay for it."""
+    lowered = exc.detail.lower()
+    return any(s in lowered for s in _UNFUNDED)
+
+
+def _eth(wei: int) -> str:
+    text = f"{wei / 10**18:.6f}".rstrip("0").rstrip(".")
+    return text if text != "0" or wei == 0 else f"{wei} wei"
+
+
+def funding_advice(
+    w3: Web3, address: str, gas_per_anchor: int, *, on_devnet: bool, anchors: int = ANCHORS_TO_FUND
+) -> str:
+    """Which account to fund and with how much: its balance, and what ``anchors`` anchors of ``gas_per_anchor``
+    gas need at the chain's current gas price; on the devnet, the command that funds it."""
+    checksum = Web3.to_checksum_address(address)
+    balance = int(w3.eth.get_balance(checksum))
+    price = int(w3.eth.gas_price)
+    need = anchors * gas_per_anchor * price
+    how = (
+        f"on this devnet run `credreg keys fund {checksum}`" if on_devnet else "send it from an account of this network"
+    )
+    return (
+        f"account {checksum} holds {_eth(balance)} ETH; fund it with at least {_eth(need)} ETH "
+        f"({anchors} anchors of about {gas_per_anchor} gas at the current gas price of {price / 10**9:.3g} gwei): "
+        f"{how}, and anchoring goes on by itself."
+    )
 
 
 def dev_account(index: int) -> LocalAccount:
@@ -101,3 +141,17 @@ class Signers:
                 )
                 self._managers[account.address] = tm
             return tm
+
+    def fund(self, address: str, wei: int = DEV_FUNDING_WEI) -> str:
+        """DEVNET ONLY: send ``wei`` to ``address`` from anvil's dev account 0 (through its TxManager, the one owner
+        of its nonces); the transaction hash once mined. Refused with a sentence on any other chain."""
+        if not self.on_devnet:
+            raise ConfigurationError(
+                f"this node is not on its local devnet (chain {self._chain_id}): nothing here can fund {address}; "
+                "send it ETH from an account of this network (the node's log and /readyz say how much it needs)."
+            )
+        if wei <= 0:
+            raise ConfigurationError(f"fund {address} with a positive amount (got {wei} wei).")
+        tm = self.manager(dev_account(DEV_GOVERNOR))
+        receipt = tm.transact(Call(to=Web3.to_checksum_address(address), data="0x", value=wei, gas=21_000))
+        return "0x" + bytes(receipt["transactionHash"]).hex()

@@ -59,6 +59,7 @@ from node.faults import AFTER_ACCEPT, crash_point
 from node.runtime import Node
 from node.services.issuance_rules import IssuerScope, read_scope
 from node.store import AnchoringState, ApiKeyRole, Credential, Issuer, IssuerStatus, NewCredential, Principal, Store
+from node.workers.batcher.state import stalls_of
 
 log = logging.getLogger(__name__)
 
@@ -365,7 +366,7 @@ class IssuanceService:
         issuer = issuer_of(self._store, principal)
         credential = self._store.get_credential(credential_id, issuer.id)
         if credential.status is not AnchoringState.ANCHORED:
-            return _view(credential)
+            return _view(credential, stalled=self._stalled(issuer.id))
         anchor = self._anchor_of(credential)
         document = json.loads(credential.document)
         bundle = attach_anchor(
@@ -394,7 +395,15 @@ class IssuanceService:
         counts = self._store.credential_counts(issuer.id)
         total = counts[status] if status is not None else sum(counts.values())
         rows = self._store.list_credentials(issuer.id, status=status, limit=limit, offset=offset)
-        return CredentialPage([_view(c) for c in rows], total, limit, offset)
+        stalled = self._stalled(issuer.id)
+        return CredentialPage([_view(c, stalled=stalled) for c in rows], total, limit, offset)
+
+    def _stalled(self, issuer_id: int) -> str | None:
+        """Why this issuer's anchoring waits on the operator, as the batcher logged it (None: it does not)."""
+        for stall in stalls_of(self._node.workers.batcher):
+            if stall.issuer_id == issuer_id:
+                return stall.reason
+        return None
 
     @staticmethod
     def credential_types() -> list[TypeInfo]:
@@ -418,8 +427,17 @@ class IssuanceService:
 
 
 def _view(
-    credential: Credential, anchor: AnchorView | None = None, bundle: dict[str, Any] | None = None
+    credential: Credential,
+    anchor: AnchorView | None = None,
+    bundle: dict[str, Any] | None = None,
+    *,
+    stalled: str | None = None,
 ) -> CredentialView:
+    """``failure_reason``: why anchoring failed (status ``failed``, terminal until retried) or, while the credential
+    is ``pending``/``batched``, why its anchoring is stalled on the operator (it goes on by itself once fixed)."""
+    reason = credential.failure_reason
+    if reason is None and credential.status in (AnchoringState.PENDING, AnchoringState.BATCHED):
+        reason = stalled
     return CredentialView(
         id=credential.id,
         status=credential.status,
@@ -430,7 +448,7 @@ def _view(
         created_at=credential.created_at,
         anchored_at=credential.anchored_at,
         batch_id=credential.batch_id,
-        failure_reason=credential.failure_reason,
+        failure_reason=reason,
         anchor=anchor,
         bundle=bundle,
     )

@@ -9,30 +9,29 @@ from prometheus_client.registry import CollectorRegistry
 
 from node.api.deps import HealthDep, NodeDep
 from node.api.jsonbody import StrictJsonRoute
-from node.api.responses import documented
-from node.services.health import Health, NodeCollector, Readiness
+from node.api.schemas.health import Health, Readiness
+from node.services.health import NodeCollector
 
 router = APIRouter(tags=["operations"], route_class=StrictJsonRoute)
 
 
 @router.get(
     "/healthz",
-    summary="Liveness and chain facts",
-    responses={503: documented("The chain does not answer.")},
+    summary="Liveness and chain facts (200 while the node serves; what is down is in the body)",
 )
 def healthz(service: HealthDep) -> Health:
-    return service.health()
+    return Health.model_validate(service.health())
 
 
 @router.get(
     "/readyz",
     response_model=Readiness,
-    summary="Readiness: chain reachable, contracts present, indexer caught up",
+    summary="Readiness: chain reachable, contracts present, indexer caught up; anchoring stalls as warnings",
     responses={503: {"model": Readiness, "description": "Not ready: the failing checks say why."}},
 )
 def readyz(service: HealthDep) -> JSONResponse:
-    readiness: Readiness = service.readiness()
-    return JSONResponse(readiness.model_dump(), status_code=200 if readiness.ready else 503)
+    readiness = Readiness.model_validate(service.readiness())
+    return JSONResponse(readiness.model_dump(mode="json", by_alias=True), status_code=200 if readiness.ready else 503)
 
 
 @router.get(

@@ -49,7 +49,15 @@ second API worker, waits as a standby and takes over if the first dies).
 from node.workers.batcher.anchoring import record_tree, revert_reason, root_of
 from node.workers.batcher.loop import Batcher
 from node.workers.batcher.recovery import RecoveryReport, retry_failed
-from node.workers.batcher.state import RETRY_COMMAND, STEP_FAULTS, BatcherStats, signed_tx_of
+from node.workers.batcher.state import (
+    RETRY_COMMAND,
+    STEP_FAULTS,
+    BatcherStats,
+    Stall,
+    StallKind,
+    signed_tx_of,
+    stalls_of,
+)
 
 __all__ = [
     "RETRY_COMMAND",
@@ -57,9 +65,12 @@ __all__ = [
     "Batcher",
     "BatcherStats",
     "RecoveryReport",
+    "Stall",
+    "StallKind",
     "record_tree",
     "retry_failed",
     "revert_reason",
     "root_of",
     "signed_tx_of",
+    "stalls_of",
 ]

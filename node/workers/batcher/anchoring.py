@@ -17,6 +17,7 @@ from web3.types import TxReceipt
 
 from node.chain.errors import sentence
 from node.chain.registry import type_id
+from node.chain.signers import funding_advice, is_unfunded
 from node.chain.txmanager import Call, SignedTx, TxManager
 from node.credentials.keccak import to_hex
 from node.credentials.merkle import MerkleTree
@@ -30,7 +31,16 @@ from node.errors import (
 )
 from node.faults import AFTER_BUILD, AFTER_SEND, AFTER_SIGN, crash_point
 from node.store import Batch, BatchStatus, Store
-from node.workers.batcher.state import ALREADY_ANCHORED, RETRY_COMMAND, STEP_FAULTS, BatcherState, _bytes32, log
+from node.workers.batcher.state import (
+    ALREADY_ANCHORED,
+    RETRY_COMMAND,
+    STEP_FAULTS,
+    BatcherState,
+    StallKind,
+    _bytes32,
+    _Stalled,
+    log,
+)
 
 
 class Anchoring(BatcherState):
@@ -96,7 +106,9 @@ class Anchoring(BatcherState):
         if self._chain_down(time.monotonic()):
             self._schedule(batch.id, reprepare=batch.status is not BatchStatus.BUILT)
             return
-        tm = self._manager(batch.issuer_id)
+        tm = self._manager_or_note(batch)
+        if tm is None:
+            return  # its key is unusable: noted as a stall, retried later
         try:
             signed = tm.prepare(self._anchor_call(batch))
         except ContractRevertError as exc:
@@ -122,12 +134,23 @@ class Anchoring(BatcherState):
             if not self._adopt(batch):
                 self._anchor(batch)
             return
-        except TransactionRejectedError:
+        except TransactionRejectedError as exc:
             self._reprepare.add(batch_id)  # the TxManager gave the nonce back: this signed transaction is dead
+            if is_unfunded(exc):
+                issuer_id = self.node.store.get_batch(batch_id).issuer_id
+                reason = self._stall(issuer_id, StallKind.NO_FUNDS, self._unfunded(issuer_id, signed), batch_id)
+                raise _Stalled(reason) from exc  # retried with backoff by _guard, not noted twice
             raise
+        if self._stalled_issuers(StallKind.NO_FUNDS):
+            self._unstall(self.node.store.get_batch(batch_id).issuer_id, StallKind.NO_FUNDS)
         self.node.store.mark_sent(batch_id)
         crash_point(AFTER_SEND)
         self._watch(batch_id, signed, tm)
+
+    def _unfunded(self, issuer_id: int, signed: SignedTx) -> str:
+        """The no-funds sentence: which account, what it holds, what N anchors need, how to fund it here."""
+        what = funding_advice(self.node.w3, signed.sender, signed.gas, on_devnet=self.node.signers.on_devnet)
+        return f"issuer {issuer_id}'s signing key cannot pay for its anchors, its credentials wait (batched): {what}"
 
     # --- confirming ---------------------------------------------------------------------------------------------
 

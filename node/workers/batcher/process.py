@@ -27,7 +27,7 @@ from typing import IO, Any
 from pydantic import SecretStr
 
 from node.config import Settings
-from node.workers.batcher.state import BatcherStats
+from node.workers.batcher.state import BatcherStats, Stall, StallKind
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,9 @@ def stats_from_line(line: str) -> BatcherStats:
     data: dict[str, Any] = json.loads(line)
     at = data.get("last_error_at")
     data["last_error_at"] = datetime.fromisoformat(at) if at else None
+    data["stalls"] = tuple(
+        Stall(StallKind(s["kind"]), int(s["issuer_id"]), str(s["reason"])) for s in data.get("stalls") or ()
+    )
     return BatcherStats(**data)
 
 

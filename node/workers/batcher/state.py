@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import IO
 
@@ -28,7 +29,14 @@ from web3.types import TxReceipt
 from node.chain.txdecode import decode_signed
 from node.chain.txmanager import SignedTx, TxManager
 from node.config import Settings
-from node.errors import BatchStateError, ChainUnavailableError, ConfigurationError, NotFoundError, RegistryError
+from node.errors import (
+    BatchStateError,
+    ChainUnavailableError,
+    ConfigurationError,
+    KeystorePassphraseMissingError,
+    NotFoundError,
+    RegistryError,
+)
 from node.runtime import Node
 from node.store import Batch
 
@@ -49,6 +57,31 @@ STEP_FAULTS: tuple[type[BaseException], ...] = (
 """What one step of the loop may raise and recover from by retrying later. Anything else is a bug: logged, raised."""
 
 
+class StallKind(StrEnum):
+    """Why anchoring waits on its operator (the ``kind`` label of ``credreg_anchoring_stalled``)."""
+
+    NO_FUNDS = "no_funds"
+    """The issuer's key cannot pay for its anchor transactions: its credentials stay ``batched``."""
+    KEYSTORE_PASSPHRASE = "keystore_passphrase"  # noqa: S105 - a stall kind, not a secret
+    """No usable keystore passphrase: the issuer's credentials stay ``pending``."""
+    KEYSTORE_MISSING = "keystore_missing"
+    """The issuer's keystore file is not there (or its relative path points elsewhere from here)."""
+    SIGNING_KEY = "signing_key"
+    """Any other reason the issuer's key is unusable (wrong passphrase, damaged file, no key on this node)."""
+    REFUSED = "refused"
+    """A batch failed: the registry refused its anchor (or it could not be built); terminal until
+    ``--retry-failed`` (read from the store, not from the batcher's memory)."""
+
+
+@dataclass(frozen=True)
+class Stall:
+    """One issuer's anchoring waits on its operator; ``reason`` is the sentence the batcher logged (cause and fix)."""
+
+    kind: StallKind
+    issuer_id: int
+    reason: str
+
+
 @dataclass(frozen=True)
 class BatcherStats:
     """A snapshot of the batcher's counters (for /metrics and health)."""
@@ -67,6 +100,13 @@ class BatcherStats:
     last_error_at: datetime | None
     chain_reachable: bool
     """False while the JSON-RPC node does not answer (probed every ``probe_interval_s``)."""
+    stalls: tuple[Stall, ...] = ()
+    """Issuers whose anchoring waits on the operator (no funds, no passphrase, no keystore), one per issuer."""
+
+
+class _Stalled(RegistryError):
+    """A step stopped on a stall it recorded and logged (:meth:`BatcherState._stall`): retried with backoff like any
+    step fault, not noted a second time."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +165,7 @@ class BatcherState(abc.ABC):
         self._nonce_replays = 0
         self._last_error: str | None = None
         self._last_error_at: datetime | None = None
+        self._stalls: dict[int, Stall] = {}  # issuer id -> why its anchoring waits on the operator
 
         # loop-thread state
         self._recovered = False
@@ -200,7 +241,41 @@ class BatcherState(abc.ABC):
                 last_error=self._last_error,
                 last_error_at=self._last_error_at,
                 chain_reachable=self._chain_down_since is None,
+                stalls=tuple(self._stalls[i] for i in sorted(self._stalls)),
             )
+
+    # --- stalls -------------------------------------------------------------------------------------------------
+
+    def _stall(self, issuer_id: int, kind: StallKind, reason: str, batch_id: int | None = None) -> str:
+        """Record (and log) that ``issuer_id``'s anchoring waits on the operator; the sentence is kept while the
+        stall lasts (the credential, /readyz and /metrics show the one logged first). Returns the sentence."""
+        with self._stat_lock:
+            current = self._stalls.get(issuer_id)
+            if current is not None and current.kind is kind:
+                reason = current.reason
+            else:
+                self._stalls[issuer_id] = Stall(kind, issuer_id, reason)
+            self._last_error, self._last_error_at = reason, datetime.now(UTC)
+        if batch_id is not None:
+            with contextlib.suppress(*STEP_FAULTS):
+                self.node.store.note_batch_error(batch_id, reason[:2000])
+        log.warning("%s", reason)
+        return reason
+
+    def _unstall(self, issuer_id: int, *kinds: StallKind) -> None:
+        """``issuer_id``'s stall of one of ``kinds`` is over (its key works again / its anchor went out)."""
+        if issuer_id not in self._stalls:
+            return
+        with self._stat_lock:
+            current = self._stalls.get(issuer_id)
+            if current is None or current.kind not in kinds:
+                return
+            del self._stalls[issuer_id]
+        log.info("issuer %d's anchoring goes on (%s resolved)", issuer_id, current.kind.value)
+
+    def _stalled_issuers(self, kind: StallKind) -> set[int]:
+        with self._stat_lock:
+            return {i for i, s in self._stalls.items() if s.kind is kind}
 
     # --- keys ---------------------------------------------------------------------------------------------------
 
@@ -216,10 +291,35 @@ class BatcherState(abc.ABC):
 
     def _issuer_manager_or_note(self, issuer_id: int) -> TxManager | None:
         try:
-            return self._manager(issuer_id)
+            tm = self._manager(issuer_id)
         except (ConfigurationError, NotFoundError) as exc:
-            self._note(None, exc, prefix=f"issuer {issuer_id}'s signing key is not usable")
+            kind, reason = self._key_stall(issuer_id, exc)
+            self._stall(issuer_id, kind, reason)
             return None
+        self._unstall(issuer_id, StallKind.KEYSTORE_PASSPHRASE, StallKind.KEYSTORE_MISSING, StallKind.SIGNING_KEY)
+        return tm
+
+    def _key_stall(self, issuer_id: int, exc: RegistryError) -> tuple[StallKind, str]:
+        """Which key stall ``exc`` is and its sentence (the cause, what to do, and where a relative path led)."""
+        reason = f"issuer {issuer_id}'s signing key is not usable, its credentials wait (pending): {exc.detail}"
+        if isinstance(exc, KeystorePassphraseMissingError):
+            return StallKind.KEYSTORE_PASSPHRASE, reason
+        path = None
+        with contextlib.suppress(*STEP_FAULTS):
+            path = self.node.store.get_issuer(issuer_id).keystore_path
+        if path is None:
+            return StallKind.SIGNING_KEY, reason
+        keystore = Path(path)
+        if not keystore.is_absolute():
+            reason = (
+                f"{reason.rstrip('.')} (its keystore path {path} is relative: this batcher resolved it against its "
+                f"working directory {Path.cwd()}; register the key again with its absolute path)."
+            )
+        try:
+            present = keystore.exists()
+        except (OSError, ValueError):
+            present = False
+        return (StallKind.SIGNING_KEY if present else StallKind.KEYSTORE_MISSING), reason
 
     def _manager_or_note(self, batch: Batch) -> TxManager | None:
         tm = self._issuer_manager_or_note(batch.issuer_id)
@@ -230,6 +330,7 @@ class BatcherState(abc.ABC):
     # --- bookkeeping --------------------------------------------------------------------------------------------
 
     def _count_anchored(self, batch: Batch) -> None:
+        self._unstall(batch.issuer_id, StallKind.NO_FUNDS)
         self._retry.pop(batch.id, None)
         self._reprepare.discard(batch.id)
         with self._stat_lock:
@@ -272,7 +373,8 @@ class BatcherState(abc.ABC):
         try:
             step()
         except STEP_FAULTS as exc:
-            self._note(batch_id, exc)
+            if not isinstance(exc, _Stalled):
+                self._note(batch_id, exc)
             if isinstance(exc, ChainUnavailableError):
                 self._chain_down_until = time.monotonic() + self.retry_initial_s * 4
             if batch_id is not None and batch_id not in self._inflight:
@@ -296,6 +398,13 @@ class BatcherState(abc.ABC):
     @abc.abstractmethod
     def _realign(self, tm: TxManager) -> None:
         """Re-sync a key's nonces with the chain."""
+
+
+def stalls_of(worker: object) -> tuple[Stall, ...]:
+    """The stalls a batcher (thread or child process: its last report) reports; none from anything else."""
+    stats = getattr(worker, "stats", None)
+    value = stats() if callable(stats) else None
+    return value.stalls if isinstance(value, BatcherStats) else ()
 
 
 def _bytes32(value: str | None) -> bytes:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 from web3 import Web3
 
+from node.chain.client import connect
 from node.chain.deploy import deploy
+from node.chain.devnet import DEV_PRIVATE_KEYS
 from node.config import Settings
 from node.main import create_app
 from node.runtime import Node
+from tests.conftest import start_devnet
 
 
 @pytest.fixture
@@ -28,10 +33,13 @@ def ops_client(tester_w3: Web3, tester_account: LocalAccount, settings: Settings
 
 def test_healthz_reports_chain_block_and_registry(ops_client: tuple[TestClient, Node]) -> None:
     client, node = ops_client
-    body = client.get("/healthz").json()
-    assert body["chain_id"] == node.chain_id
-    assert body["registry_address"] == node.manifest.registry
-    assert body["latest_block"] >= 1
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["chainId"] == node.chain_id
+    assert body["registryAddress"] == node.manifest.registry
+    assert body["latestBlock"] >= 1
+    assert body["status"] == "ok" and body["down"] == []
 
 
 def test_readyz_is_ready_with_contracts_present(ops_client: tuple[TestClient, Node]) -> None:
@@ -64,3 +72,31 @@ def test_metrics_exposes_outbox_gauges(ops_client: tuple[TestClient, Node]) -> N
     assert 'credreg_credentials{status="pending"} 0.0' in response.text
     assert 'credreg_batches{status="confirmed"} 0.0' in response.text
     assert response.headers["content-type"].startswith("text/plain")
+
+
+@pytest.mark.anvil
+def test_healthz_answers_200_json_while_the_chain_is_down(tmp_path: Path, settings: Settings) -> None:
+    """Liveness is the node's own: a down chain is named in the body, never a 500 (nor text/plain)."""
+    devnet = start_devnet(tmp_path / "anvil")
+    try:
+        deploy(
+            connect(devnet.url), Account.from_key(DEV_PRIVATE_KEYS[0]), settings.manifest_path, settings.artifacts_dir
+        )
+        settings.batcher_enabled = settings.indexer_enabled = False
+        node = Node.open(settings, rpc_url=devnet.url)
+        with TestClient(create_app(settings, node=node), raise_server_exceptions=False) as client:
+            up = client.get("/healthz")
+            assert up.status_code == 200 and up.json()["status"] == "ok" and up.json()["down"] == []
+            devnet.stop()
+            down = client.get("/healthz")
+            assert down.status_code == 200, down.text
+            assert down.headers["content-type"] == "application/json"
+            body = down.json()
+            assert body["status"] == "degraded" and body["latestBlock"] is None
+            assert body["chainId"] == node.chain_id and body["registryAddress"] == node.manifest.registry
+            assert any("chain" in what and devnet.url in what for what in body["down"]), body
+            ready = client.get("/readyz")
+            assert ready.status_code == 503 and ready.headers["content-type"] == "application/json"
+        node.close()
+    finally:
+        devnet.stop()
