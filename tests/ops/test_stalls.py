@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
+from node.chain.devnet import DEV_PRIVATE_KEYS
+from node.chain.keystore import new_keystore
+from node.chain.signers import DEV_ISSUER
 from node.main import create_app
 from node.runtime import Node
 from node.services.bootstrap import DemoIssuer
-from node.store import AnchoringState
+from node.store import AnchoringState, NewCredential
 from tests.drills.chaincheck import issue, wait_for
 
 pytestmark = pytest.mark.anvil
@@ -88,3 +93,88 @@ def test_an_issuer_key_without_funds(
         wait_for(lambda: "credreg_anchoring_stalled{" not in client.get("/metrics").text, 10, "the stall to clear")
         assert client.get("/readyz").json()["warnings"] == []
         assert _stalled(client, demo, credential_id) is None
+
+
+def _keystore_issuer(node: Node, demo: DemoIssuer, path: str) -> None:
+    """The demo issuer signs with a keystore at ``path`` (stored as given, as an older node may have stored it)."""
+    issuer = node.store.get_issuer(demo.issuer_id)
+    node.store.upsert_issuer(
+        demo.issuer_id,
+        name=issuer.name,
+        metadata_uri=issuer.metadata_uri,
+        signer_address=demo.signer,
+        keystore_path=path,
+    )
+
+
+def _write_keystore(path: Path) -> None:
+    key = SecretStr(DEV_PRIVATE_KEYS[DEV_ISSUER])
+    new_keystore(path, PASSPHRASE, private_key=key, kdf_cost=2**4)
+
+
+PASSPHRASE = "correct horse battery"
+
+
+@pytest.mark.parametrize("as_process", [True, False], ids=["child-process", "thread"])
+def test_no_keystore_passphrase(
+    devnode: tuple[Node, DemoIssuer],
+    tmp_path: Path,
+    as_process: bool,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    node, demo = devnode
+    keystore = tmp_path / "keys" / "issuer.json"
+    _write_keystore(keystore)
+    _keystore_issuer(node, demo, str(keystore))
+    caplog.set_level(logging.WARNING, logger="node.workers.batcher")
+    with _client(node, as_process=as_process) as client:
+        [credential_id] = issue(node.store, demo.issuer_id, 1)
+        sentence = assert_shown_everywhere(client, demo, credential_id, "keystore_passphrase", "pending")
+        assert "CREDREG_KEYSTORE_PASSPHRASE" in sentence, sentence
+        assert sentence in (capfd.readouterr().err if as_process else caplog.text)
+
+
+def test_a_missing_keystore_file(
+    devnode: tuple[Node, DemoIssuer], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    node, demo = devnode
+    node.settings.keystore_passphrase = SecretStr(PASSPHRASE)
+    gone = tmp_path / "keys" / "moved-away.json"
+    _keystore_issuer(node, demo, str(gone))
+    caplog.set_level(logging.WARNING, logger="node.workers.batcher")
+    with _client(node, as_process=False) as client:
+        [credential_id] = issue(node.store, demo.issuer_id, 1)
+        sentence = assert_shown_everywhere(client, demo, credential_id, "keystore_missing", "pending")
+        assert str(gone) in sentence and "does not exist" in sentence, sentence
+        assert sentence in caplog.text
+
+
+def test_a_keystore_path_relative_to_another_directory(
+    devnode: tuple[Node, DemoIssuer], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A path stored relative (by an older node, from another working directory) is named with the directory
+    this batcher resolved it against, and the fix (store it absolute)."""
+    node, demo = devnode
+    node.settings.keystore_passphrase = SecretStr(PASSPHRASE)
+    _write_keystore(tmp_path / "elsewhere" / "keys" / "issuer.json")
+    _keystore_issuer(node, demo, "keys/issuer.json")  # relative to tmp_path/elsewhere, not to this process's CWD
+    with _client(node, as_process=True) as client:
+        [credential_id] = issue(node.store, demo.issuer_id, 1)
+        sentence = assert_shown_everywhere(client, demo, credential_id, "keystore_missing", "pending")
+        assert "keys/issuer.json is relative" in sentence and str(Path.cwd()) in sentence, sentence
+        assert "absolute path" in sentence
+        assert sentence in capfd.readouterr().err
+
+
+def test_a_contract_refusal(devnode: tuple[Node, DemoIssuer], caplog: pytest.LogCaptureFixture) -> None:
+    """The registry refuses a type outside the issuer's accreditation: the batch fails (terminal until retried);
+    the credential says why (status failed) and so do /readyz and /metrics, from the store."""
+    node, demo = devnode
+    caplog.set_level(logging.WARNING, logger="node.workers.batcher")
+    refused = NewCredential("unaccredited-type", "1", "0x" + "ab" * 32, {"credentialSubject": {}})
+    with _client(node, as_process=False) as client:
+        [credential_id] = node.store.add_credentials(demo.issuer_id, [refused])
+        sentence = assert_shown_everywhere(client, demo, credential_id, "refused", "failed")
+        assert "not accredited for this credential type" in sentence and "--retry-failed" in sentence, sentence
+        assert sentence in caplog.text
