@@ -51,19 +51,17 @@ def _batcher(node: Node) -> Batcher | BatcherProcess | None:
     return Batcher(node)
 
 
-async def _sweep_shares(node: Node) -> None:
+async def _sweep_shares(node: Node, interval_s: float) -> None:
     """Delete the ciphertext of share links past their expiry, every CREDREG_SHARE_SWEEP_INTERVAL_S."""
     from node.services.sharing import SharingService
 
     service = SharingService(node.store, node.settings)
     while True:
-        await asyncio.sleep(node.settings.share_sweep_interval_s)
+        await asyncio.sleep(interval_s)
         try:
             purged = await asyncio.to_thread(service.sweep)
         except Exception:  # the database may be briefly unavailable: the next sweep tries again
-            log.exception(
-                "sweeping expired share links failed; trying again in %s s", node.settings.share_sweep_interval_s
-            )
+            log.exception("sweeping expired share links failed; trying again in %s s", interval_s)
             continue
         if purged:
             log.info("share links: deleted the ciphertext of %d expired links", purged)
@@ -87,7 +85,9 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         from node.workers.indexer import attach_indexer
 
         indexer = attach_indexer(app.state.node)  # the mirror: node.workers.mirror; lag for /readyz
-        sweeper = asyncio.create_task(_sweep_shares(app.state.node))
+        sweeper = asyncio.create_task(
+            _sweep_shares(app.state.node, (settings or app.state.node.settings).share_sweep_interval_s)
+        )
         yield
         sweeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):

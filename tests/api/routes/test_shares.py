@@ -4,6 +4,7 @@ the ciphertext refused; 410 once gone; 429 with Retry-After; nothing cached."""
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -133,3 +134,27 @@ def test_creating_is_rate_limited_with_retry_after(limited_client: TestClient) -
     assert refused.status_code == 429
     assert refused.json()["error"] == "TooManyRequestsError"
     assert 1 <= int(refused.headers["retry-after"]) <= 60
+
+
+def test_the_app_sweeps_expired_ciphertext_nobody_asks_for(api_node: Node) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from node.store.models import ShareRow
+
+    settings = api_node.settings.model_copy(update={"share_sweep_interval_s": 0.1})
+    with TestClient(create_app(settings, node=api_node)) as client:
+        created = _create(client)
+        share_id = str(created["id"])
+        store = api_node.store
+        with store.engine.begin() as connection:  # the link's time runs out
+            expires = store.get_share(share_id).expires_at
+            connection.execute(
+                update(ShareRow).where(ShareRow.id == share_id).values(expires_at=expires - timedelta(minutes=11))
+            )
+        deadline = time.monotonic() + 10
+        while store.share_row_bytes(share_id)["ciphertext"] is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store.share_row_bytes(share_id)["ciphertext"] is None
+        assert store.get_share(share_id).purged_at is not None
