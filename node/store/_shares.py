@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Table, or_, update
 
 from node.errors import NotFoundError
-from node.store._base import StoreBase, check_lengths
+from node.store._base import StoreBase, check_lengths, record_of
 from node.store.models import ShareRow
 
 _SHARES: Table = ShareRow.__table__  # type: ignore[assignment]
@@ -33,19 +33,6 @@ class Share:
     revoked_at: datetime | None
     purged_at: datetime | None
     """When the ciphertext was deleted (expired, revoked or used up); None while it can be opened."""
-
-
-def _share(row: ShareRow) -> Share:
-    return Share(
-        id=row.id,
-        holder_token_hash=row.holder_token_hash,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        max_opens=row.max_opens,
-        opens=row.opens,
-        revoked_at=row.revoked_at,
-        purged_at=row.purged_at,
-    )
 
 
 def _missing(share_id: str) -> NotFoundError:
@@ -81,14 +68,14 @@ class ShareRepository(StoreBase):
             )
             session.add(row)
             session.flush()
-            return _share(row)
+            return record_of(Share, row)
 
     def get_share(self, share_id: str) -> Share:
         with self._read() as session:
             row = session.get(ShareRow, share_id)
             if row is None:
                 raise _missing(share_id)
-            return _share(row)
+            return record_of(Share, row)
 
     def open_share(self, share_id: str, now: datetime) -> tuple[Share, bytes | None]:
         """Count one open and return the ciphertext, in one transaction; or, when the link can no longer be opened
@@ -103,7 +90,7 @@ class ShareRepository(StoreBase):
                     row.ciphertext = None
                     row.purged_at = now
                 session.flush()
-                return _share(row), None
+                return record_of(Share, row), None
             ciphertext = row.ciphertext
             row.opens += 1
             if row.max_opens is not None and row.opens >= row.max_opens:
@@ -111,7 +98,7 @@ class ShareRepository(StoreBase):
                 row.ciphertext = None
                 row.purged_at = now
             session.flush()
-            return _share(row), ciphertext
+            return record_of(Share, row), ciphertext
 
     def revoke_share(self, share_id: str, now: datetime) -> Share:
         """Mark the link revoked and delete its ciphertext (idempotent: a second revoke changes nothing)."""
@@ -125,7 +112,7 @@ class ShareRepository(StoreBase):
                 row.ciphertext = None
                 row.purged_at = now
             session.flush()
-            return _share(row)
+            return record_of(Share, row)
 
     def purge_expired_shares(self, now: datetime) -> int:
         """Delete the ciphertext of every link past its expiry; the number of links purged."""

@@ -53,6 +53,7 @@ from node.readmodel.mirror import (
 )
 from node.runtime import Node
 from node.store import Store
+from node.store._base import record_of
 from node.workers.indexer_events import Touched, new_event
 
 log = logging.getLogger(__name__)
@@ -358,14 +359,7 @@ class Indexer:
     def _read_accreditation(self, touched: Touched, block: str) -> Accreditation:
         keys = sorted({key.lower(): key for key in touched.keys}.values())
         reads = accreditation_at(self._client, sorted(touched.bodies), sorted(touched.issuers), keys, block)
-        return Accreditation(
-            block=touched.block,
-            bodies=reads.bodies,
-            body_types=reads.body_types,
-            issuers=reads.issuers,
-            issuer_types=reads.issuer_types,
-            keys=reads.keys,
-        )
+        return record_of(Accreditation, reads, block=touched.block)
 
     # --- the mirror from the store ----------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from node.readmodel.mirror import (
     anchor_args,
 )
 from node.store import NewEvent
+from node.store._base import record_of
 
 
 def jsonable(value: Any) -> Any:
@@ -58,16 +59,7 @@ def new_event(
         root_hash = Hash32.from_hex(root)
         anchored = anchors.get(root_hash)
         issuer_id = anchored.issuer_id if anchored else issuer_of_root(root_hash)
-    return NewEvent(
-        block_number=entry.block_number,
-        block_hash=entry.block_hash,
-        tx_hash=entry.tx_hash,
-        log_index=entry.log_index,
-        name=entry.name,
-        args=args,
-        root=root.lower() if root else None,
-        issuer_id=issuer_id,
-    )
+    return record_of(NewEvent, entry, args=args, root=root.lower() if root else None, issuer_id=issuer_id)
 
 
 class Touched:
