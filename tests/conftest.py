@@ -95,11 +95,17 @@ def tester_account(tester_w3: Web3) -> LocalAccount:
 # ---- databases: SQLite always; PostgreSQL when a server answers (CREDREG_TEST_DATABASE_URL, else the local one) ----
 
 POSTGRES_URL_ENV = "CREDREG_TEST_DATABASE_URL"
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_POSTGRES_URLS = (
+    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    "postgresql+psycopg://root@127.0.0.1:5432/postgres",  # a server whose superuser is the machine's root
+)
 POSTGRES_HOW = (
     f"set {POSTGRES_URL_ENV}=postgresql+psycopg://USER@HOST:PORT/DB (a database the user may create databases from) "
     "or start PostgreSQL on 127.0.0.1:5432"
 )
+
+
+POSTGRES_SKIPPED = "PostgreSQL tests skipped"
 
 
 def _libpq(url: str) -> str:
@@ -168,7 +174,8 @@ def _postgres_unavailable(url: str, explicit: bool) -> str | None:
         psycopg.connect(_libpq(url), connect_timeout=2).close()
     except psycopg.Error as exc:
         where = f"{POSTGRES_URL_ENV}={url}" if explicit else "127.0.0.1:5432"
-        return f"no PostgreSQL server answers at {where} ({str(exc).strip().splitlines()[0]})"
+        why = str(exc).strip().splitlines()[0].rpartition("failed: ")[2]
+        return f"no PostgreSQL server answers at {where} ({why})"
     return None
 
 
@@ -178,17 +185,32 @@ def postgres_server() -> Iterator[PostgresServer]:
     under ``CI=true`` or with ``CREDREG_TEST_DATABASE_URL`` set, where it fails (the PostgreSQL half never skips
     there)."""
     given = os.environ.get(POSTGRES_URL_ENV, "").strip()
-    url = given or DEFAULT_POSTGRES_URL
-    reason = _postgres_unavailable(url, explicit=bool(given))
+    for url in (given,) if given else DEFAULT_POSTGRES_URLS:
+        reason = _postgres_unavailable(url, explicit=bool(given))
+        if reason is None or "Network is unreachable" in reason or "Connection refused" in reason:
+            break  # it answers, or no server is there at all (no use trying another user)
     if reason is not None:
         if given or os.environ.get("CI") == "true":
             pytest.fail(f"{reason}; the PostgreSQL tests must run here: {POSTGRES_HOW}", pytrace=False)
-        pytest.skip(f"PostgreSQL tests skipped: {reason}; to run them, {POSTGRES_HOW}")
+        pytest.skip(f"{POSTGRES_SKIPPED}: {reason}; to run them, {POSTGRES_HOW}")
     server = PostgresServer(url)
     try:
         yield server
     finally:
         server.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Every PostgreSQL skip is reported at one place, so ``-ra`` folds them into ONE line (with their count)."""
+    report = yield
+    longrepr = getattr(report, "longrepr", None)
+    if report.skipped and isinstance(longrepr, tuple) and str(longrepr[2]).startswith(f"Skipped: {POSTGRES_SKIPPED}"):
+        report.longrepr = (__file__, _SKIP_LINE, longrepr[2])
+    return report
+
+
+_SKIP_LINE = pytest_runtest_makereport.__code__.co_firstlineno
 
 
 @pytest.fixture
@@ -204,22 +226,26 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """``store tests: N on sqlite, M on postgresql``: how many tests/store tests ran (passed or failed) per
     backend (the ``backend`` parameter of tests/store/conftest.py; tests taking ``db_path`` only are SQLite's)."""
-    ran = {"sqlite": 0, "postgresql": 0}
-    skipped = {"sqlite": 0, "postgresql": 0}
+    counts = {outcome: {"sqlite": 0, "postgresql": 0} for outcome in ("ran", "skipped", "error")}
     for outcome in ("passed", "failed", "error", "skipped"):
         for report in terminalreporter.stats.get(outcome, []):
-            nodeid: str = getattr(report, "nodeid", "")
-            backend = _STORE_BACKENDS.get(nodeid)
+            backend = _STORE_BACKENDS.get(getattr(report, "nodeid", ""))
             if backend is None:
                 continue
-            if outcome == "skipped":
-                skipped[backend] += 1
-            elif report.when == "call" or outcome == "error":
-                ran[backend] += 1
-    if not any(ran.values()) and not any(skipped.values()):
+            if outcome in ("skipped", "error"):
+                counts[outcome][backend] += 1
+            elif report.when == "call":
+                counts["ran"][backend] += 1
+    if not any(n for per_backend in counts.values() for n in per_backend.values()):
         return
+    ran = counts["ran"]
     line = f"store tests: {ran['sqlite']} on sqlite, {ran['postgresql']} on postgresql"
-    extra = [f"{n} skipped on {b}" for b, n in skipped.items() if n]
+    extra = [
+        f"{n} {'skipped' if outcome == 'skipped' else 'could not start'} on {backend}"
+        for outcome in ("skipped", "error")
+        for backend, n in counts[outcome].items()
+        if n
+    ]
     terminalreporter.write_line(line + (f" ({', '.join(extra)})" if extra else ""))
 
 
