@@ -324,6 +324,27 @@ def _summarise(run: Run, waited: bool, timeout_s: float) -> None:
         )
 
 
+ApiUrl = Annotated[str, typer.Option("--api-url", envvar="CREDREG_API_URL", help="The node's API.")]
+"""The ``--api-url`` option of the commands that talk to a node's API."""
+ApiKey = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        envvar="CREDREG_API_KEY",
+        help="An issuer API key (prefer the environment variable: arguments are visible to other users).",
+        show_default=False,
+    ),
+]
+"""The ``--api-key`` option (or CREDREG_API_KEY) of those commands."""
+
+
+def issuer_key(api_key: str | None) -> str:
+    """The issuer API key given, stripped; refused when none was."""
+    if not api_key or not api_key.strip():
+        raise UnauthorizedError("no API key: set CREDREG_API_KEY to your issuer API key (or pass --api-key).")
+    return api_key.strip()
+
+
 @app.command("issue")
 @friendly
 def issue_cmd(
@@ -336,18 +357,8 @@ def issue_cmd(
             show_default=False,
         ),
     ],
-    api_url: Annotated[
-        str, typer.Option("--api-url", envvar="CREDREG_API_URL", help="The node's API.")
-    ] = DEFAULT_API_URL,
-    api_key: Annotated[
-        str | None,
-        typer.Option(
-            "--api-key",
-            envvar="CREDREG_API_KEY",
-            help="An issuer API key (prefer the environment variable: arguments are visible to other users).",
-            show_default=False,
-        ),
-    ] = None,
+    api_url: ApiUrl = DEFAULT_API_URL,
+    api_key: ApiKey = None,
     wait: Annotated[bool, typer.Option("--wait", help="Wait until every credential is anchored or failed.")] = False,
     out_dir: Annotated[
         Path | None,
@@ -364,10 +375,9 @@ def issue_cmd(
     ] = 1.0,
 ) -> None:
     """Issue every credential of a JSON or CSV file through a node's API."""
-    if not api_key or not api_key.strip():
-        raise UnauthorizedError("no API key: set CREDREG_API_KEY to your issuer API key (or pass --api-key).")
+    key = issuer_key(api_key)
     run = Run(items=read_items(file))
-    api = Api(api_url, api_key.strip())
+    api = Api(api_url, key)
     try:
         _send(api, run, chunk_size)
         if wait:
