@@ -17,7 +17,6 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 from node.chain.records import ChainBlock
@@ -36,6 +35,7 @@ from node.credentials.hashing import issuer_metadata_hash
 from node.credentials.keccak import keccak256, to_hex
 from node.credentials.types import type_id_bytes32
 from node.readmodel.chainview import AnchorTx, LeafState
+from node.readmodel.checkpoint import encode_record
 
 CHAIN_ID = 472019
 REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -271,14 +271,4 @@ class FakeChain:
 
 def _encode(record: object) -> Any:
     """A record (frozen dataclass) as the checkpoint writes it: bytes as 0x hex, enums as ints; None stays None."""
-    if record is None:
-        return None
-    out: dict[str, Any] = {}
-    for f in dataclasses.fields(record):  # type: ignore[arg-type]
-        value = getattr(record, f.name)
-        if isinstance(value, bytes):
-            value = to_hex(value)
-        elif isinstance(value, IntEnum):
-            value = int(value)
-        out[f.name] = value
-    return out
+    return None if record is None else encode_record(record)

@@ -71,7 +71,7 @@ Bundle = Mapping[str, Any] | str | bytes
 # --- recording and replaying chain answers ---------------------------------------------------------------------
 
 
-def _encode(record: object) -> dict[str, Any]:
+def encode_record(record: object) -> dict[str, Any]:
     """A record (frozen dataclass of node.chain.registry / chainview) as JSON: bytes as 0x hex, enums as ints."""
     out: dict[str, Any] = {}
     for f in dataclasses.fields(record):  # type: ignore[arg-type]
@@ -85,7 +85,8 @@ def _encode(record: object) -> dict[str, Any]:
 
 
 def _decode(cls: type[R], data: object) -> R:
-    """The inverse of :func:`_encode` (types from the dataclass's annotations); CheckpointError if it does not fit."""
+    """The inverse of :func:`encode_record` (types from the dataclass's annotations); CheckpointError if it does not
+    fit."""
     if not isinstance(data, Mapping):
         raise CheckpointError(f"the checkpoint is damaged: a {cls.__name__} is not an object. Create it again.")
     hints = _hints(cls)
@@ -165,7 +166,7 @@ class RecordingChainView:
 
     def leaf_state(self, root: bytes, credential_hash: bytes, proof: list[bytes]) -> LeafState:
         state = self._inner.leaf_state(root, credential_hash, proof)
-        self.leaf_states.setdefault(to_hex(root), {})[to_hex(credential_hash)] = _encode(state)
+        self.leaf_states.setdefault(to_hex(root), {})[to_hex(credential_hash)] = encode_record(state)
         return state
 
     def key(self, key_id: int) -> KeyRecord | None:
@@ -191,7 +192,7 @@ class RecordingChainView:
     def block(self, number: int) -> ChainBlock | None:
         block = self._inner.block(number)
         if block is not None:
-            self.blocks[str(number)] = _encode(block)
+            self.blocks[str(number)] = encode_record(block)
         return block
 
     def anchor_transaction(self, root: bytes) -> AnchorTx | None:
@@ -200,7 +201,7 @@ class RecordingChainView:
 
 def _kept(table: dict[str, dict[str, Any] | None], key: str, record: R) -> R:
     """Record one answer (a record, or ``None`` for "no such record") under ``key`` and pass it on."""
-    table[key] = _encode(record) if record is not None else None
+    table[key] = encode_record(record) if record is not None else None
     return record
 
 
@@ -409,7 +410,7 @@ def create_checkpoint(
         "format": FORMAT,
         "chainId": view.chain_id,
         "registry": to_checksum_address(view.registry_address),
-        "block": _encode(recorder.as_of()),
+        "block": encode_record(recorder.as_of()),
         "createdAt": int(clock()),
         "facts": recorder.facts(),
     }

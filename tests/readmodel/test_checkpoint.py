@@ -25,7 +25,7 @@ from node.readmodel.checkpoint import (
     FORMAT,
     CheckpointChainView,
     RecordingChainView,
-    _encode,
+    encode_record,
     load_checkpoint,
     sign_checkpoint,
 )
@@ -70,7 +70,7 @@ def signed(mirror: MirrorChainView, account: Any = SIGNER) -> tuple[str, list[ob
         "format": FORMAT,
         "chainId": mirror.chain_id,
         "registry": mirror.registry_address,
-        "block": _encode(recorder.as_of()),
+        "block": encode_record(recorder.as_of()),
         "createdAt": T0 + 100,
         "facts": recorder.facts(),
     }
