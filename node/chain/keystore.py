@@ -187,6 +187,15 @@ def load_key(path: Path, passphrase: SecretStr | str) -> LocalAccount:
     return account
 
 
+def absolute_keystore_path(path: str | None) -> str | None:
+    """A keystore path as the node stores it: absolute, ``~`` expanded, a relative one resolved against the working
+    directory of the process it was given to (the CLI command, or the API server a request reached), so the batcher,
+    whatever its own directory, opens the same file. Symlinks are kept (a rotated key behind a link stays found)."""
+    if path is None:
+        return None
+    return os.path.abspath(os.path.expanduser(path))
+
+
 def passphrase_from(settings: Settings) -> SecretStr:
     """The keystore passphrase: CREDREG_KEYSTORE_PASSPHRASE, or the first line of CREDREG_KEYSTORE_PASSPHRASE_FILE.
 

@@ -31,6 +31,9 @@ DEV_ISSUER = 2
 ANCHORS_TO_FUND = 1000
 """How many anchors the funding advice asks a key's balance to cover."""
 
+ANCHOR_GAS = 60_000
+"""About what one anchor costs with the TxManager's estimate margin (docs/benchmarks.md: ~48,700 for ``anchor``)."""
+
 DEV_FUNDING_WEI = 10**18
 """DEVNET ONLY: what a new issuer key gets from dev account 0 (1 ETH: thousands of anchors at devnet prices)."""
 

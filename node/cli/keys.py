@@ -1,4 +1,5 @@
-"""Key commands: `credreg keys new` (an encrypted signing keystore) and `credreg apikeys` (the node's API keys).
+"""Key commands: `credreg keys new` (an encrypted signing keystore), `credreg keys fund` (DEVNET ONLY: ETH for a key)
+and `credreg apikeys` (the node's API keys).
 
 `apikeys` works on the local store (CREDREG_DATA_DIR / CREDREG_DATABASE_URL): it is an operator command, run on the
 node's host. A new API key is printed once, alone on stdout (so `KEY=$(credreg apikeys create ...)` works); the store
@@ -7,16 +8,21 @@ keeps only its hash. Passphrases are read hidden and never printed.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import SecretStr
 from rich.table import Table
+from web3 import Web3
 
 from node.chain.keystore import new_keystore, passphrase_from
+from node.chain.signers import DEV_FUNDING_WEI
+from node.cli._acts import RpcOpt, open_node
 from node.cli._app import app, err, friendly, out
 from node.config import get_settings
+from node.errors import ValidationFailedError
 from node.store import ApiKeyInfo, ApiKeyRole, Store
 
 keys_app = typer.Typer(help="Encrypted signing keys (Web3 Secret Storage v3 keystores).", no_args_is_help=True)
@@ -50,6 +56,40 @@ def keys_new(
     address = new_keystore(path, passphrase)
     err.print(f"created keystore {path} (encrypted: keep the passphrase and a backup of the file safe)")
     out.print(address, highlight=False)
+
+
+def _wei(eth: str) -> int:
+    try:
+        amount = Decimal(eth)
+    except InvalidOperation:
+        raise ValidationFailedError(f"--eth: {eth!r} is not a number of ETH (e.g. 1 or 0.5).") from None
+    wei = amount * 10**18
+    if not amount.is_finite() or wei <= 0 or wei != wei.to_integral_value():
+        raise ValidationFailedError(f"--eth: {eth} is not a positive amount of ETH in whole wei (e.g. 1 or 0.5).")
+    return int(wei)
+
+
+@keys_app.command("fund")
+@friendly
+def keys_fund(
+    address: Annotated[str, typer.Argument(help="The account to fund (an issuer's signing key).", show_default=False)],
+    eth: Annotated[str, typer.Option("--eth", help="How much ETH to send.")] = str(DEV_FUNDING_WEI // 10**18),
+    rpc_url: RpcOpt = None,
+) -> None:
+    """DEVNET ONLY: send ETH to ADDRESS from the devnet's dev account 0 (an issuer key without funds stalls its
+    anchoring). Refused on any other chain: fund the account from one of that network's accounts."""
+    if not Web3.is_address(address):
+        raise ValidationFailedError(f"{address!r} is not an account address (0x and 40 hex digits).")
+    wei = _wei(eth)
+    with open_node(rpc_url) as node:
+        tx_hash = node.signers.fund(address, wei)
+        balance = int(node.w3.eth.get_balance(Web3.to_checksum_address(address)))
+    out.print(
+        f"funded {Web3.to_checksum_address(address)} with {eth} ETH from the devnet's dev account 0 (tx {tx_hash}); "
+        f"it holds {Decimal(balance) / 10**18:f} ETH",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 # --- apikeys --------------------------------------------------------------------------------------------------------

@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
 from typer.testing import CliRunner
 
 from node.chain.keystore import load_key
 from node.cli import app
 from node.config import Settings, get_settings
 from node.store import ApiKeyRole, Store
+from tests.cli.conftest import OnChain, one_clear_line
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -133,3 +135,30 @@ def test_apikeys_mistakes_are_one_clear_line(
     result = credreg("apikeys", *args, env=env)
     assert result.exit_code == 1
     assert needle in one_line(result)
+
+
+# --- keys fund (DEVNET ONLY) ------------------------------------------------------------------------------------
+
+
+@pytest.mark.anvil
+def test_keys_fund_sends_eth_from_the_dev_account_on_the_devnet(on_chain: OnChain) -> None:
+    fresh = Account.create().address
+    result = on_chain("keys", "fund", fresh, "--eth", "2.5")
+    assert result.exit_code == 0, result.output
+    assert fresh in result.stdout and "holds 2.5 ETH" in result.stdout, result.stdout
+    assert on_chain.node.w3.eth.get_balance(fresh) == 25 * 10**17
+    assert on_chain("keys", "fund", fresh).exit_code == 0  # the default: 1 ETH more
+    assert on_chain.node.w3.eth.get_balance(fresh) == 35 * 10**17
+
+
+@pytest.mark.anvil
+def test_keys_fund_is_refused_on_another_chain_and_mistakes_are_one_line(on_chain: OnChain) -> None:
+    fresh = Account.create().address
+    assert on_chain.node.rpc_url is not None
+    env = {"CREDREG_DATA_DIR": str(on_chain.node.settings.data_dir), "CREDREG_RPC_URL": on_chain.node.rpc_url}
+    refused = credreg("keys", "fund", fresh, env=env)
+    one_clear_line(refused, "not on its local devnet", fresh, "send it ETH from an account of this network")
+    assert on_chain.node.w3.eth.get_balance(fresh) == 0
+    one_clear_line(on_chain("keys", "fund", "0x1234"), "is not an account address")
+    one_clear_line(on_chain("keys", "fund", fresh, "--eth", "-1"), "--eth", "positive")
+    one_clear_line(on_chain("keys", "fund", fresh, "--eth", "lots"), "--eth", "not a number")

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
+import requests
 from web3.contract.contract import ContractFunction
+from web3.exceptions import Web3Exception
 
 from node.chain.bindings import AccreditationWrites
+from node.chain.keystore import absolute_keystore_path
+from node.chain.signers import ANCHOR_GAS, ANCHORS_TO_FUND, DEV_FUNDING_WEI, funding_advice
 from node.credentials.hashing import issuer_metadata_hash
 from node.errors import (
     AccreditationStateError,
+    RegistryError,
 )
+from node.runtime import Node
 from node.services.governance.acting import GovernanceActs
 from node.services.governance.common import (
     _node_status,
@@ -25,6 +32,8 @@ from node.services.governance.models import (
     Via,
 )
 from node.store.records import ApiKeyRole
+
+log = logging.getLogger(__name__)
 
 _Act = Callable[[AccreditationWrites, int, int], ContractFunction]
 
@@ -41,6 +50,29 @@ _ISSUER_ACTS: dict[AccreditationAction, _Act] = {
     AccreditationAction.WITHDRAW: AccreditationWrites.withdraw_issuer,
 }
 """Each action on an issuer, as the registry call it makes."""
+
+
+def fund_new_key(node: Node, signer: str) -> str | None:
+    """A new issuer key must pay for its anchors. On the devnet it is funded from the dev account (DEVNET ONLY: 1
+    ETH when it holds less); elsewhere, when its balance is short of :data:`ANCHORS_TO_FUND` anchors at the current
+    gas price, the sentence saying which account to fund with how much (logged, and returned for the caller to
+    show). None when nothing is left to do."""
+    try:
+        balance = int(node.w3.eth.get_balance(node.w3.to_checksum_address(signer)))
+        if node.signers.on_devnet:
+            if balance < DEV_FUNDING_WEI:
+                tx_hash = node.signers.fund(signer, DEV_FUNDING_WEI - balance)
+                log.info("devnet: funded issuer key %s from dev account 0 (tx %s)", signer, tx_hash)
+            return None
+        if balance >= ANCHORS_TO_FUND * ANCHOR_GAS * int(node.w3.eth.gas_price):
+            return None
+        advice = funding_advice(node.w3, signer, ANCHOR_GAS, on_devnet=False)
+    except (RegistryError, Web3Exception, requests.RequestException, OSError, ValueError) as exc:
+        detail = exc.detail if isinstance(exc, RegistryError) else f"{type(exc).__name__}: {exc}"
+        advice = f"its balance could not be checked or topped up ({detail}); make sure it holds ETH for its anchors"
+    sentence = f"issuer key {signer} must be funded before it can anchor: {advice}"
+    log.warning("%s", sentence)
+    return sentence
 
 
 class AccreditationActs(GovernanceActs):
@@ -95,6 +127,7 @@ class AccreditationActs(GovernanceActs):
         """Accredit an issuer under a body, add its signing key, record it on this node, and mint its API key."""
         registry = self._registry
         signer = address(signer_address, "signerAddress")
+        keystore_path = absolute_keystore_path(keystore_path)
         self._check_signer(signer, keystore_path)
         body = self._chain_body(body_id)
         existing = registry.key_of(signer)
@@ -144,6 +177,7 @@ class AccreditationActs(GovernanceActs):
     ) -> AccreditedIssuer:
         """Record an issuer already accredited on chain on this node (adding its signing key when needed)."""
         signer = address(signer_address, "signerAddress")
+        keystore_path = absolute_keystore_path(keystore_path)
         self._check_signer(signer, keystore_path)
         self._chain_issuer(issuer_id)
         return self._register(issuer_id, name, signer, keystore_path, None, mint_api_key, body_admin_keystore_path)
@@ -202,6 +236,7 @@ class AccreditationActs(GovernanceActs):
             key_act=key_act,
             registered=True,
             api_key=api_key,
+            next_step=fund_new_key(self._node, signer),
         )
 
     def issuer_act(

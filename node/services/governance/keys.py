@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from node.chain.keystore import absolute_keystore_path
+from node.services.governance.accreditation import fund_new_key
 from node.services.governance.acting import GovernanceActs
 from node.services.governance.common import (
     address,
@@ -29,6 +31,7 @@ class KeyActs(GovernanceActs):
     ) -> ChainAct:
         """Add a signing key; with ``use_for_signing`` this node anchors the issuer's credentials with it from now."""
         new_key = address(key, "address")
+        keystore_path = absolute_keystore_path(keystore_path)
         self._check_signer(new_key, keystore_path)
         if use_for_signing:
             self._require_stored(issuer_id)
@@ -37,8 +40,10 @@ class KeyActs(GovernanceActs):
         start = valid_from if valid_from is not None else max(record.valid_from, registry.latest_timestamp())
         fn = registry.writes.add_issuer_key(issuer_id, new_key, start, valid_until or 0)
         act, _ = self.act(fn, direct=admin_tm, subject=f"issuer {issuer_id}")
-        if act.executed and use_for_signing:
-            self._set_signer(issuer_id, new_key, keystore_path)
+        if act.executed:
+            fund_new_key(self._node, new_key)  # on the devnet: funded; elsewhere: logged, which account, how much
+            if use_for_signing:
+                self._set_signer(issuer_id, new_key, keystore_path)
         return act
 
     def rotate_key(
@@ -55,6 +60,7 @@ class KeyActs(GovernanceActs):
         this node signs with the new key from now when the switch is not in the future and it was signing with the
         old one."""
         old, new = address(old_key, "oldKey"), address(new_key, "newKey")
+        keystore_path = absolute_keystore_path(keystore_path)
         self._check_signer(new, keystore_path)
         admin_tm, _ = self._issuer_actor(issuer_id, body_admin_keystore_path)
         registry = self._registry
@@ -62,6 +68,8 @@ class KeyActs(GovernanceActs):
         at = switch_at if switch_at is not None else now
         fn = registry.writes.rotate_issuer_key(issuer_id, old, new, at)
         act, _ = self.act(fn, direct=admin_tm, subject=f"issuer {issuer_id}")
+        if act.executed:
+            fund_new_key(self._node, new)
         stored = self._stored(issuer_id)
         switched = False
         if act.executed and stored is not None and stored.signer_address.lower() == old.lower() and at <= now + 1:
