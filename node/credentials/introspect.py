@@ -6,14 +6,13 @@ description); :func:`credential_types` is what ``GET /v1/credential-types`` list
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from node.credentials.hashing import unescape_token
-from node.credentials.types import SCHEMA_DIR, known_types
+from node.credentials.types import known_types, schema_documents
 
 SPECIAL_COLUMNS = ("type", "version", "validFrom", "validUntil", "clientRef")
 """CSV columns that are not ``credentialSubject`` fields; every other column is a dotted subject path."""
@@ -50,21 +49,12 @@ class TypeInfo:
         return ",".join(self.csv_header) + "\n"
 
 
-@cache
-def _schema_documents() -> dict[str, Mapping[str, Any]]:
-    documents: dict[str, Mapping[str, Any]] = {}
-    for path in sorted(SCHEMA_DIR.glob("*.json")):
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        documents[contents["$id"]] = contents
-    return documents
-
-
 def _deref(node: Mapping[str, Any], base: str) -> tuple[Mapping[str, Any], str]:
     """Follow ``$ref`` (to another schema file or a ``#/$defs/...`` pointer) until a concrete schema."""
     while isinstance(node.get("$ref"), str):
         url, _, fragment = str(node["$ref"]).partition("#")
         base = url or base
-        target: Any = _schema_documents()[base]
+        target: Any = schema_documents()[base]
         for token in fragment.split("/")[1:]:
             target = target[unescape_token(token)]
         node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}

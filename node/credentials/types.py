@@ -142,7 +142,8 @@ def _load_types() -> dict[tuple[str, int], CredentialType]:
 
 
 @cache
-def _schema_documents() -> dict[str, Mapping[str, Any]]:
+def schema_documents() -> dict[str, Mapping[str, Any]]:
+    """Every schema file of :data:`SCHEMA_DIR` by its ``$id`` (read once)."""
     documents: dict[str, Mapping[str, Any]] = {}
     for path in sorted(SCHEMA_DIR.glob("*.json")):
         contents = json.loads(path.read_text(encoding="utf-8"))
@@ -164,7 +165,7 @@ def _inline_refs(node: Any, base: str) -> Any:
     if isinstance(ref, str):
         url, _, fragment = ref.partition("#")
         target_base = url or base
-        target: Any = _schema_documents()[target_base]
+        target: Any = schema_documents()[target_base]
         for token in fragment.split("/")[1:]:
             target = target[token]
         merged = dict(_inline_refs(target, target_base))
