@@ -5,27 +5,86 @@ Nothing connects at import time; :meth:`Node.open` does, and :meth:`Node.close` 
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Protocol
 
 from web3 import Web3
 
 from node.chain.client import connect
 from node.chain.deploy import Manifest, check_manifest, read_manifest
+from node.chain.devnet import running_devnet
 from node.chain.registry import RegistryClient
 from node.chain.signers import Signers
 from node.config import Settings
-from node.errors import DeploymentError
+from node.errors import ConfigurationError, DeploymentError
 from node.readmodel.mirror import MirrorChainView
 from node.store import Store
 
 
 def rpc_url_of(settings: Settings) -> str:
+    """CREDREG_RPC_URL, else the devnet running for this data dir (its pid file), else the configured devnet port."""
     if settings.rpc_url:
         return settings.rpc_url
+    running = running_devnet(settings.devnet_dir)
+    if running is not None:
+        return running.url
     port = settings.devnet_port or 8545
     return f"http://{settings.devnet_host}:{port}"
+
+
+LOCK_FILE = "node.lock"
+
+
+@dataclass
+class DataDirLock:
+    """One node per data dir: an exclusive flock on ``<data dir>/node.lock``, held for the life of the process (the
+    OS releases it when the process ends, even by kill -9). The file says who holds it, for the refusal message."""
+
+    path: Path
+    fd: int | None
+
+    @classmethod
+    def acquire(cls, data_dir: Path, api_url: str) -> DataDirLock:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path = data_dir / LOCK_FILE
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            raise ConfigurationError(
+                f"data directory {data_dir} is in use by another credreg node ({holder}): stop that node first, or "
+                "set CREDREG_DATA_DIR to another directory (one node per data directory)."
+            ) from None
+        since = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        text = json.dumps({"pid": os.getpid(), "since": since, "started_at": time.time(), "api_url": api_url})
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (text + "\n").encode(), 0)
+        return cls(path=path, fd=fd)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0)
+            os.close(self.fd)  # closing the only descriptor releases the flock
+            self.fd = None
+
+
+def _holder(fd: int) -> str:
+    try:
+        data = json.loads(os.pread(fd, 4096, 0) or b"{}")
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict) or "pid" not in data:
+        return "it has not said who it is yet"
+    return f"pid {data['pid']}, since {data.get('since', '?')}, API {data.get('api_url', '?')}"
 
 
 class Worker(Protocol):

@@ -10,16 +10,20 @@ blocks, and the state file on disk is always one anvil loads.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import gzip
 import json
 import os
+import platform
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,9 @@ STOP_TIMEOUT_S = 10.0
 SNAPSHOT_ATTEMPTS = 5
 """Dumps tried per snapshot until one is taken with no block mined during it."""
 HARDFORK = "cancun"
+PR_SET_PDEATHSIG = 1
+OWNER_RUN = "credreg run"
+OWNER_SUPERVISOR = "credreg devnet start"
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 """anvil's public development mnemonic. DEVNET ONLY: these keys are published everywhere; never fund them elsewhere."""
@@ -48,11 +55,44 @@ DEV_PRIVATE_KEYS = (
 )
 
 
-def anvil_binary(node_modules: Path) -> Path:
-    """The real anvil binary shipped by npm ``@foundry-rs/anvil`` (not the Node wrapper, which -9 orphans)."""
-    path = node_modules / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
+ANVIL_PACKAGES = {
+    ("linux", "x64"): "anvil-linux-amd64",
+    ("linux", "arm64"): "anvil-linux-arm64",
+    ("darwin", "x64"): "anvil-darwin-amd64",
+    ("darwin", "arm64"): "anvil-darwin-arm64",
+    ("win32", "x64"): "anvil-win32-amd64",
+}
+"""npm ``@foundry-rs/anvil``'s optional platform packages, by Node's (process.platform, process.arch) names."""
+
+_ARCH_NAMES = {"x86_64": "x64", "amd64": "x64", "x64": "x64", "aarch64": "arm64", "arm64": "arm64"}
+_SYSTEM_NAMES = {"linux": "linux", "darwin": "darwin", "windows": "win32", "win32": "win32"}
+
+
+def node_platform(system: str | None = None, machine: str | None = None) -> tuple[str, str]:
+    """This machine as npm names it: (process.platform, process.arch), e.g. ("linux", "x64")."""
+    system = (system or platform.system()).lower()
+    machine = (machine or platform.machine()).lower()
+    return _SYSTEM_NAMES.get(system, system), _ARCH_NAMES.get(machine, machine)
+
+
+def anvil_binary(node_modules: Path, system: str | None = None, machine: str | None = None) -> Path:
+    """The real anvil binary for this platform, shipped by npm ``@foundry-rs/anvil`` in its optional platform package
+    (not the Node wrapper, which a kill -9 orphans)."""
+    os_name, arch = node_platform(system, machine)
+    package = ANVIL_PACKAGES.get((os_name, arch))
+    if package is None:
+        shipped = ", ".join(f"{o}-{a}" for o, a in ANVIL_PACKAGES)
+        raise DevnetError(
+            f"npm @foundry-rs/anvil ships no anvil binary for this platform ({os_name}-{arch}; it ships {shipped}): "
+            "run against another chain with CREDREG_RPC_URL, or install anvil for this machine another way."
+        )
+    name = "anvil.exe" if os_name == "win32" else "anvil"
+    path = node_modules / "@foundry-rs" / package / "bin" / name
     if not path.is_file():
-        raise DevnetError(f"anvil is not installed (looked for {path}): run `make setup` (it runs `npm ci`).")
+        raise DevnetError(
+            f"anvil is not installed for {os_name}-{arch} (looked for {path}, npm package @foundry-rs/{package}): "
+            "run `make setup` (it runs `npm install`)."
+        )
     return path
 
 
@@ -77,6 +117,131 @@ def rpc(url: str, method: str, params: list[Any] | None = None, timeout: float =
     return payload["result"]
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie, dead but not yet reaped, counts as gone)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError as exc:
+        if exc.errno != errno.EPERM:
+            return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (macOS): the signal said it exists
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def start_ticks(pid: int) -> int | None:
+    """When ``pid`` started, in clock ticks since boot (Linux /proc; None elsewhere): with the pid, one process."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _cmdline(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return None
+
+
+def _same_process(pid: int, ticks: int | None) -> bool:
+    return pid_alive(pid) and (ticks is None or start_ticks(pid) in (None, ticks))
+
+
+@dataclass(frozen=True)
+class DevnetRecord:
+    """What ``<data dir>/devnet/anvil.json`` says about the anvil started for this data dir, and who supervises it."""
+
+    pid: int
+    start_ticks: int | None
+    url: str
+    port: int
+    chain_id: int
+    binary: str
+    owner_pid: int
+    owner_start_ticks: int | None
+    owner: str
+    """``credreg run`` (the node) or ``credreg devnet start`` (the detached supervisor)."""
+    started_at: float
+
+    @property
+    def is_ours(self) -> bool:
+        """The recorded pid is still that anvil: alive, started at the recorded time, running the recorded binary."""
+        if not _same_process(self.pid, self.start_ticks):
+            return False
+        cmdline = _cmdline(self.pid)
+        return cmdline is None or (bool(cmdline) and cmdline[0] == self.binary)
+
+    @property
+    def owner_alive(self) -> bool:
+        return _same_process(self.owner_pid, self.owner_start_ticks)
+
+    def answers(self, timeout: float = 2.0) -> bool:
+        """It answers eth_chainId with the recorded chain id."""
+        try:
+            return int(str(rpc(self.url, "eth_chainId", timeout=timeout)), 16) == self.chain_id
+        except (httpx.HTTPError, DevnetError, ValueError):
+            return False
+
+
+def pid_file(state_dir: Path) -> Path:
+    return state_dir / "anvil.json"
+
+
+def read_record(state_dir: Path) -> DevnetRecord | None:
+    """The recorded devnet, whatever its state (None: no record or an unreadable one)."""
+    try:
+        data = json.loads(pid_file(state_dir).read_text())
+        return DevnetRecord(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def running_devnet(state_dir: Path) -> DevnetRecord | None:
+    """The recorded devnet if that anvil still runs (whoever supervises it); None otherwise."""
+    record = read_record(state_dir)
+    return record if record is not None and record.is_ours else None
+
+
+def stop_process(pid: int, timeout_s: float = STOP_TIMEOUT_S) -> None:
+    """SIGTERM ``pid`` (not our child), SIGKILL after ``timeout_s``, and wait until it is gone."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if pid_alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        while pid_alive(pid):
+            time.sleep(0.05)
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """Linux: a preexec_fn that makes the child receive SIGTERM when the thread that started it dies (also on a kill -9
+    of this process), via prctl(PR_SET_PDEATHSIG). None elsewhere, or off the main thread (a worker thread may end
+    long before the process does)."""
+    if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the prctl: nobody would stop this anvil
+            os._exit(1)
+
+    return preexec
+
+
 @dataclass(frozen=True)
 class DevnetInfo:
     url: str
@@ -97,8 +262,10 @@ class Devnet:
         port: int = 0,
         block_time_s: float | None = 1.0,
         snapshot_interval_s: float | None = 5.0,
+        owner: str = OWNER_RUN,
     ) -> None:
         self.state_dir = state_dir
+        self.owner = owner
         self.binary = anvil_binary(node_modules)
         self.chain_id = chain_id
         self.host = host
@@ -112,8 +279,9 @@ class Devnet:
         self._snapshot_lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, port: int | None = None) -> Devnet:
+    def from_settings(cls, settings: Settings, port: int | None = None, owner: str = OWNER_RUN) -> Devnet:
         return cls(
+            owner=owner,
             state_dir=settings.devnet_dir,
             node_modules=settings.node_modules_dir,
             chain_id=settings.chain_id,
@@ -133,6 +301,7 @@ class Devnet:
 
     def start(self) -> str:
         ensure_writable(self.state_dir)
+        self.clear_stale()
         if self.port and not port_is_free(self.host, self.port):
             raise DevnetError(
                 f"port {self.port} on {self.host} is already in use: stop whatever holds it "
@@ -154,15 +323,64 @@ class Devnet:
             args += ["--load-state", str(self.state_file)]
         log = open(self.log_file, "wb")  # noqa: SIM115 - handed to the child, closed below
         try:
-            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            # Its own session (a Ctrl-C in the terminal reaches only the node, which stops anvil after a last
+            # snapshot); on Linux it is also told to stop when the node dies, even by kill -9.
+            self.process = subprocess.Popen(
+                args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent()
+            )
         finally:
             log.close()
         self.url = self._wait_listening()
+        self._write_record()
         if self.snapshot_interval_s:
             self._stop_snapshots.clear()
             self._snapshot_thread = threading.Thread(target=self._snapshot_loop, name="devnet-snapshots", daemon=True)
             self._snapshot_thread.start()
         return self.url
+
+    def clear_stale(self) -> DevnetRecord | None:
+        """Deal with a devnet recorded for this state dir before starting one: a dead one's record is removed; a live
+        one whose supervisor is gone (an orphan: the node was killed where nothing stopped anvil) gets a last snapshot
+        and is stopped, so its chain carries on in the new anvil; a live one still supervised is refused. Returns the
+        orphan it stopped, if any."""
+        record = read_record(self.state_dir)
+        if record is None:
+            return None
+        if not record.is_ours:
+            with contextlib.suppress(OSError):
+                pid_file(self.state_dir).unlink()
+            return None
+        if record.owner_alive:
+            raise DevnetError(
+                f"the devnet of this data dir already runs at {record.url} (anvil pid {record.pid}, supervised by "
+                f"`{record.owner}`, pid {record.owner_pid}): use it, or stop it first (`credreg devnet stop`)."
+            )
+        if record.answers():
+            self.url = record.url
+            with contextlib.suppress(httpx.HTTPError, DevnetError, ValueError, OSError):
+                self.snapshot()
+        stop_process(record.pid)
+        with contextlib.suppress(OSError):
+            pid_file(self.state_dir).unlink()
+        self.url = ""
+        return record
+
+    def _write_record(self) -> None:
+        assert self.process is not None
+        me = os.getpid()
+        record = DevnetRecord(
+            pid=self.process.pid,
+            start_ticks=start_ticks(self.process.pid),
+            url=self.url,
+            port=int(self.url.rsplit(":", 1)[1]),
+            chain_id=self.chain_id,
+            binary=str(self.binary),
+            owner_pid=me,
+            owner_start_ticks=start_ticks(me),
+            owner=self.owner,
+            started_at=time.time(),
+        )
+        write_atomically(pid_file(self.state_dir), json.dumps(asdict(record)).encode(), mode=0o644)
 
     def _wait_listening(self) -> str:
         assert self.process is not None
@@ -221,6 +439,10 @@ class Devnet:
     def _terminate(self) -> None:
         if self.process is None:
             return
+        record = read_record(self.state_dir)
+        if record is not None and record.pid == self.process.pid:
+            with contextlib.suppress(OSError):
+                pid_file(self.state_dir).unlink()
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -245,48 +467,19 @@ class Devnet:
 # --- the detached devnet (`credreg devnet start|stop|status`) -----------------------------------------------------
 
 
-def runfile(settings: Settings) -> Path:
-    return settings.devnet_dir / "devnet.json"
-
-
-def read_runfile(settings: Settings) -> dict[str, Any] | None:
-    path = runfile(settings)
-    try:
-        data: dict[str, Any] = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError as exc:
-        return exc.errno == errno.EPERM
-    return True
-
-
 def supervise(settings: Settings) -> None:
     """Run the devnet in the foreground until SIGTERM/SIGINT (the body of the detached supervisor process)."""
-    devnet = Devnet.from_settings(settings)
+    devnet = Devnet.from_settings(settings, owner=OWNER_SUPERVISOR)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     devnet.start()
     try:
-        info = devnet.info()
-        write_atomically(
-            runfile(settings),
-            json.dumps({"url": info.url, "supervisor_pid": os.getpid(), "anvil_pid": info.pid,
-                        "chain_id": info.chain_id, "state_file": info.state_file}).encode(),
-        )  # fmt: skip
         while not stop.wait(0.5):
             if devnet.process is None or devnet.process.poll() is not None:
                 break  # anvil died (e.g. kill -9): the last snapshot stays on disk
     finally:
         devnet.stop()
-        with contextlib.suppress(OSError):
-            runfile(settings).unlink()
 
 
 if __name__ == "__main__":  # pragma: no cover - the detached supervisor's entry point

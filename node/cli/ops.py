@@ -53,6 +53,12 @@ def _print_manifest(manifest: Manifest, now: bool) -> None:
 # --- devnet ---------------------------------------------------------------------------------------------------------
 
 
+def _supervisor(record: devnet_mod.DevnetRecord) -> str:
+    if record.owner_alive:
+        return f"supervised by `{record.owner}`, pid {record.owner_pid}"
+    return f"orphaned: its `{record.owner}` (pid {record.owner_pid}) is gone"
+
+
 @devnet_app.command("start")
 @friendly
 def devnet_start(
@@ -61,12 +67,19 @@ def devnet_start(
     """Start the devnet in the background (state kept under CREDREG_DATA_DIR/devnet)."""
     settings = _settings()
     ensure_writable(settings.devnet_dir)
-    running = devnet_mod.read_runfile(settings)
-    if running and devnet_mod.pid_alive(int(running["supervisor_pid"])):
-        out.print(f"devnet already running at {running['url']} (chain id {running['chain_id']})")
+    running = devnet_mod.running_devnet(settings.devnet_dir)
+    if running is not None and running.owner_alive:
+        out.print(
+            f"devnet already running at {running.url} (chain id {running.chain_id}, {_supervisor(running)})",
+            highlight=False,
+        )
         return
     devnet_mod.anvil_binary(settings.node_modules_dir)  # a clear error now rather than in the background
-    if settings.devnet_port and not devnet_mod.port_is_free(settings.devnet_host, settings.devnet_port):
+    if (
+        running is None
+        and settings.devnet_port
+        and not devnet_mod.port_is_free(settings.devnet_host, settings.devnet_port)
+    ):
         raise DevnetError(
             f"port {settings.devnet_port} on {settings.devnet_host} is already in use: stop whatever holds it "
             "or set CREDREG_DEVNET_PORT to another port (0 = any free)."
@@ -78,9 +91,13 @@ def devnet_start(
         )
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
-        info = devnet_mod.read_runfile(settings)
-        if info and int(info["supervisor_pid"]) == proc.pid:
-            out.print(f"devnet running at {info['url']} (chain id {info['chain_id']}, state in {info['state_file']})")
+        info = devnet_mod.running_devnet(settings.devnet_dir)
+        if info and info.owner_pid == proc.pid:
+            out.print(
+                f"devnet running at {info.url} (chain id {info.chain_id}, "
+                f"state in {settings.devnet_dir / 'state.json'})",
+                highlight=False,
+            )
             return
         if proc.poll() is not None:
             tail = (settings.devnet_dir / "supervisor.log").read_text(errors="replace").strip().splitlines()[-1:]
@@ -93,13 +110,22 @@ def devnet_start(
 @devnet_app.command("stop")
 @friendly
 def devnet_stop() -> None:
-    """Stop the background devnet cleanly (a last snapshot is taken first)."""
+    """Stop the background devnet cleanly (a last snapshot is taken first); an orphaned one too."""
     settings = _settings()
-    info = devnet_mod.read_runfile(settings)
-    if not info or not devnet_mod.pid_alive(int(info["supervisor_pid"])):
+    record = devnet_mod.running_devnet(settings.devnet_dir)
+    if record is None:
         out.print("devnet is not running")
         return
-    pid = int(info["supervisor_pid"])
+    if not record.owner_alive:  # nobody supervises it: snapshot it and stop it here
+        devnet_mod.Devnet.from_settings(settings).clear_stale()
+        out.print(f"stopped the orphaned devnet at {record.url} (anvil pid {record.pid}); state saved")
+        return
+    if record.owner == devnet_mod.OWNER_RUN:
+        raise DevnetError(
+            f"the devnet at {record.url} belongs to the running node (`credreg run`, pid {record.owner_pid}): "
+            f"stop the node (Ctrl-C, or `kill {record.owner_pid}`) and it stops its devnet."
+        )
+    pid = record.owner_pid
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 30
     while devnet_mod.pid_alive(pid) and time.monotonic() < deadline:
@@ -112,14 +138,18 @@ def devnet_stop() -> None:
 @devnet_app.command("status")
 @friendly
 def devnet_status() -> None:
-    """Is the devnet running, where, and at which block."""
+    """Is the devnet running, where, at which block, and who supervises it (exit code 3: not running)."""
     settings = _settings()
-    info = devnet_mod.read_runfile(settings)
-    if not info or not devnet_mod.pid_alive(int(info["supervisor_pid"])):
+    record = devnet_mod.running_devnet(settings.devnet_dir)
+    if record is None:
         out.print("devnet is not running")
         raise typer.Exit(3)
-    head = chain_head(connect(str(info["url"]), settings.rpc_timeout_s))
-    out.print(f"devnet running at {info['url']}: chain id {head.chain_id}, block {head.block_number}")
+    head = chain_head(connect(record.url, settings.rpc_timeout_s))
+    out.print(
+        f"devnet running at {record.url}: chain id {head.chain_id}, block {head.block_number} "
+        f"(anvil pid {record.pid}, {_supervisor(record)})",
+        highlight=False,
+    )
 
 
 # --- deploy ---------------------------------------------------------------------------------------------------------
@@ -129,11 +159,37 @@ def devnet_status() -> None:
 @friendly
 def deploy_cmd(
     rpc_url: RpcOpt = None,
-    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an existing manifest and deploy anew.")] = False,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            help="Ignore the existing manifest and deploy new contracts (refused while credentials are anchored on "
+            "the old ones, unless --discard-anchored).",
+        ),
+    ] = False,
+    discard_anchored: Annotated[
+        bool,
+        typer.Option(
+            "--discard-anchored",
+            help="With --fresh: start over although credentials are anchored on the old contracts (their bundles "
+            "name the old registry and will no longer verify against the new one).",
+        ),
+    ] = False,
 ) -> None:
     """Deploy the contracts from contracts/build and write the deployment manifest (a no-op if already deployed)."""
     settings = _settings()
     ensure_writable(settings.data_dir)
+    old = read_manifest(settings.manifest_path) if fresh else None
+    anchored = _anchored_count(settings) if old is not None else 0
+    if anchored and not discard_anchored:
+        assert old is not None
+        raise DeploymentError(
+            f"{anchored} credential(s) in {settings.data_dir} are anchored on chain {old.chain_id}, registry "
+            f"{old.registry}: a fresh deployment abandons that registry, and the learners' bundles, which name it, "
+            "would no longer verify against the new one. To keep them, point CREDREG_RPC_URL at the chain they are "
+            "anchored on, or deploy in another CREDREG_DATA_DIR; to start over anyway, run "
+            "`credreg deploy --fresh --discard-anchored`."
+        )
     url = rpc_url or settings.rpc_url or _devnet_url(settings)
     w3 = connect(url, settings.rpc_timeout_s)
     existing = None if fresh else read_manifest(settings.manifest_path)
@@ -146,16 +202,49 @@ def deploy_cmd(
         w3, _deployer(settings, on_devnet), settings.manifest_path, settings.artifacts_dir, fresh=fresh
     )
     _print_manifest(manifest, now)
+    if anchored and old is not None:
+        err.print(
+            f"[yellow]warning:[/] {_discarded(anchored, old)}; their records stay in this node's store.",
+            highlight=False,
+        )
+
+
+def _anchored_count(settings: Settings) -> int:
+    """Credentials this node anchored (or is anchoring) on the deployment in its manifest."""
+    from node.store import Store
+    from node.store.records import AnchoringState
+
+    store = Store.from_settings(settings)
+    try:
+        store.migrate()
+        counts = store.credential_counts()
+    finally:
+        store.close()
+    return counts[AnchoringState.ANCHORED] + counts[AnchoringState.BATCHED]
+
+
+def _discarded(anchored: int, old: Manifest) -> str:
+    return (
+        f"{anchored} credential(s) were anchored on the old registry {old.registry} (chain {old.chain_id}): the "
+        "learners' bundles name it and no longer verify against the new one (issue them again to give learners "
+        "bundles that do)"
+    )
 
 
 def _devnet_url(settings: Settings) -> str:
-    info = devnet_mod.read_runfile(settings)
-    if info and devnet_mod.pid_alive(int(info["supervisor_pid"])):
-        return str(info["url"])
+    """The URL of the devnet running for this data dir (its pid file), whoever started it."""
+    record = devnet_mod.running_devnet(settings.devnet_dir)
+    if record is not None:
+        return record.url
     raise DevnetError("the devnet is not running: start it with `credreg devnet start`, or pass --rpc-url.")
 
 
 # --- run / serve ----------------------------------------------------------------------------------------------------
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM stops the node as Ctrl-C does: the API shuts down, then the devnet (after a last snapshot)."""
+    raise SystemExit(0)
 
 
 @app.command("run")
@@ -164,39 +253,63 @@ def run_cmd(
     host: Annotated[str | None, typer.Option(help="API host (default CREDREG_API_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="API port (default CREDREG_API_PORT).")] = None,
 ) -> None:
-    """Start the devnet (unless CREDREG_RPC_URL is set), deploy, and serve the API until Ctrl-C."""
+    """Start the devnet (unless CREDREG_RPC_URL is set), deploy, and serve the API until Ctrl-C or SIGTERM."""
     import uvicorn
 
     from node.main import create_app
-    from node.runtime import Node
+    from node.runtime import DataDirLock, Node
 
     settings = _settings()
     ensure_writable(settings.data_dir)
     api_host, api_port = host or settings.api_host, port or settings.api_port
-    if not devnet_mod.port_is_free(api_host, api_port):
-        raise ConfigurationError(
-            f"port {api_port} on {api_host} is already in use: stop what holds it or pass --port / CREDREG_API_PORT."
-        )
+    lock = DataDirLock.acquire(settings.data_dir, f"http://{api_host}:{api_port}")
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     devnet = None
-    if settings.rpc_url:
-        url = settings.rpc_url
-    else:
-        devnet = devnet_mod.Devnet.from_settings(settings)
-        url = devnet.start()
-        out.print(f"devnet listening at {url} (chain id {settings.chain_id}; state in {devnet.state_file})")
     try:
+        if not devnet_mod.port_is_free(api_host, api_port):
+            raise ConfigurationError(
+                f"port {api_port} on {api_host} is already in use: stop what holds it or pass --port / "
+                "CREDREG_API_PORT."
+            )
+        local = not settings.rpc_url
+        if settings.rpc_url:
+            url = settings.rpc_url
+        elif (running := devnet_mod.running_devnet(settings.devnet_dir)) is not None and running.owner_alive:
+            url = running.url
+            out.print(
+                f"using the devnet already running at {url} ({_supervisor(running)}); it keeps running after the "
+                "node stops",
+                highlight=False,
+            )
+        else:
+            devnet = devnet_mod.Devnet.from_settings(settings)
+            orphan = devnet.clear_stale()
+            if orphan is not None:
+                err.print(
+                    f"[yellow]note:[/] stopped the devnet left running by pid {orphan.owner_pid} (anvil pid "
+                    f"{orphan.pid}) after a last snapshot; its chain carries on in the new one",
+                    highlight=False,
+                )
+            url = devnet.start()
+            out.print(f"devnet listening at {url} (chain id {settings.chain_id}; state in {devnet.state_file})")
         w3 = connect(url, settings.rpc_timeout_s)
-        account = _deployer(settings, devnet is not None)
+        account = _deployer(settings, local)
         try:
             manifest, now = deploy(w3, account, settings.manifest_path, settings.artifacts_dir)
         except DeploymentError as exc:
-            if devnet is None:
+            old = read_manifest(settings.manifest_path)
+            if not local or old is None:
                 raise
-            err.print(f"[yellow]warning:[/] {exc.detail}\nredeploying on the devnet (its chain was reset).")
+            anchored = _anchored_count(settings)
+            lost = f"; {_discarded(anchored, old)}" if anchored else ""
+            err.print(
+                f"[yellow]warning:[/] {exc.detail}\nredeploying on the devnet (its chain was reset){lost}.",
+                highlight=False,
+            )
             manifest, now = deploy(w3, account, settings.manifest_path, settings.artifacts_dir, fresh=True)
         _print_manifest(manifest, now)
         node = Node.open(settings, rpc_url=url)
-        if devnet is not None:
+        if local:
             from node.services.bootstrap import ensure_demo_issuer
 
             demo = ensure_demo_issuer(node)
@@ -210,24 +323,31 @@ def run_cmd(
         if devnet is not None:
             devnet.stop()
             out.print("devnet stopped; state saved")
+        lock.release()
+        signal.signal(signal.SIGTERM, previous)
 
 
 @app.command("serve")
 @friendly
 def serve_cmd(
-    host: Annotated[str | None, typer.Option(help="API host.")] = None,
-    port: Annotated[int | None, typer.Option(help="API port.")] = None,
+    host: Annotated[str | None, typer.Option(help="API host (default CREDREG_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="API port (default CREDREG_API_PORT).")] = None,
     rpc_url: RpcOpt = None,
 ) -> None:
     """Serve the API against an existing deployment (no devnet is started)."""
     import uvicorn
 
     from node.main import create_app
-    from node.runtime import Node
+    from node.runtime import DataDirLock, Node
 
     settings = _settings()
-    node = Node.open(settings, rpc_url=rpc_url or settings.rpc_url or _devnet_url(settings))
-    uvicorn.run(create_app(settings, node=node), host=host or settings.api_host, port=port or settings.api_port)
+    api_host, api_port = host or settings.api_host, port or settings.api_port
+    lock = DataDirLock.acquire(settings.data_dir, f"http://{api_host}:{api_port}")
+    try:
+        node = Node.open(settings, rpc_url=rpc_url or settings.rpc_url or _devnet_url(settings))
+        uvicorn.run(create_app(settings, node=node), host=api_host, port=api_port)
+    finally:
+        lock.release()
 
 
 @app.command("manifest")

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -14,10 +15,11 @@ from eth_account import Account
 from web3 import Web3
 
 from node.chain.client import connect
-from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet, anvil_binary
+from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet, anvil_binary, pid_alive, pid_file
 from node.config import DEVNET_CHAIN_ID
 from node.errors import ConfigurationError, DevnetError
 from tests.conftest import NODE_MODULES, start_devnet
+from tests.serving import free_port
 
 DEV = Account.from_key(DEV_PRIVATE_KEYS[0])
 BOB = Account.from_key(DEV_PRIVATE_KEYS[1]).address
@@ -136,3 +138,70 @@ def test_a_snapshot_taken_while_a_block_was_mined_is_taken_again(
     with pytest.raises(DevnetError, match="previous snapshot is kept"):
         devnet.snapshot()
     assert json.loads(devnet.state_file.read_text()) == {"dump": 2}
+
+
+def test_an_orphaned_devnet_is_snapshotted_and_stopped_by_the_next_start(tmp_path: Path) -> None:
+    """Where nothing stopped anvil when its node died (no PR_SET_PDEATHSIG outside Linux, or an older node), the pid
+    file lets the next start find it: its chain is saved in a last snapshot and it is stopped, so the port is free and
+    the new anvil carries on with everything the orphan had, even what no periodic snapshot held yet."""
+    state_dir = tmp_path / "devnet"
+    port = free_port()
+    orphan = Devnet(state_dir, NODE_MODULES, DEVNET_CHAIN_ID, port=port, block_time_s=0.2, snapshot_interval_s=None)
+    orphan.start()
+    assert orphan.process is not None
+    orphan_pid = orphan.process.pid
+    w3 = connect(orphan.url)
+    before = w3.eth.get_balance(BOB)
+    send_value(w3, 4242)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    record = json.loads(pid_file(state_dir).read_text())
+    pid_file(state_dir).write_text(json.dumps(record | {"owner_pid": dead.pid, "owner_start_ticks": None}))
+    orphan.process = None  # this object forgets it, as a dead node would
+
+    devnet = Devnet(state_dir, NODE_MODULES, DEVNET_CHAIN_ID, port=port, block_time_s=0.2, snapshot_interval_s=None)
+    try:
+        devnet.start()
+        assert not pid_alive(orphan_pid)
+        assert connect(devnet.url).eth.get_balance(BOB) == before + 4242
+        assert json.loads(pid_file(state_dir).read_text())["pid"] == devnet.info().pid
+    finally:
+        devnet.stop()
+        if pid_alive(orphan_pid):
+            os.kill(orphan_pid, signal.SIGKILL)
+    assert not pid_file(state_dir).exists()
+
+
+def test_a_supervised_devnet_is_not_started_twice(anvil: Devnet) -> None:
+    again = Devnet(anvil.state_dir, NODE_MODULES, DEVNET_CHAIN_ID, port=0)
+    with pytest.raises(DevnetError, match=f"already runs at {anvil.url}"):
+        again.start()
+
+
+@pytest.mark.parametrize(
+    ("system", "machine", "package"),
+    [
+        ("Linux", "x86_64", "anvil-linux-amd64"),
+        ("Linux", "aarch64", "anvil-linux-arm64"),
+        ("Darwin", "x86_64", "anvil-darwin-amd64"),
+        ("Darwin", "arm64", "anvil-darwin-arm64"),
+    ],
+)
+def test_the_anvil_binary_is_the_one_for_this_platform(tmp_path: Path, system: str, machine: str, package: str) -> None:
+    """npm @foundry-rs/anvil installs only this platform's optional package: node_modules/@foundry-rs/<package>/bin."""
+    for other in ("anvil-linux-amd64", "anvil-linux-arm64", "anvil-darwin-amd64", "anvil-darwin-arm64"):
+        binary = tmp_path / "@foundry-rs" / other / "bin" / "anvil"
+        binary.parent.mkdir(parents=True)
+        binary.write_text("#!/bin/sh\n")
+    assert anvil_binary(tmp_path, system=system, machine=machine) == tmp_path / "@foundry-rs" / package / "bin/anvil"
+    (tmp_path / "@foundry-rs" / package / "bin" / "anvil").unlink()
+    with pytest.raises(DevnetError, match=rf"anvil is not installed for .*{package}.*make setup"):
+        anvil_binary(tmp_path, system=system, machine=machine)
+
+
+@pytest.mark.parametrize(
+    ("system", "machine", "named"), [("Linux", "riscv64", "linux-riscv64"), ("FreeBSD", "amd64", "freebsd-x64")]
+)
+def test_a_platform_npm_ships_no_anvil_for_is_named(system: str, machine: str, named: str) -> None:
+    with pytest.raises(DevnetError, match=rf"ships no anvil binary for this platform \({named};.*CREDREG_RPC_URL"):
+        anvil_binary(NODE_MODULES, system=system, machine=machine)
