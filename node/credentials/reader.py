@@ -389,19 +389,24 @@ def _proof(document: Mapping[str, Any]) -> ProofModel:
         raise BundleReadError("MALFORMED_PROOF", exc.detail, ["/proof"]) from None
 
 
+def _only_members(value: Mapping[str, Any], members: frozenset[str], pointer: str) -> None:
+    """Refuse an object at ``pointer`` with members credreg never writes there."""
+    extra = sorted(set(value) - members)
+    if extra:
+        raise BundleReadError(
+            "UNKNOWN_MEMBER",
+            f"{pointer} has member(s) credreg never writes: {_few(extra)}.",
+            [f"{pointer}/{k}" for k in extra],
+        )
+
+
 def _credential_type(document: Mapping[str, Any]) -> tuple[CredentialType, str, int]:
     schema = document["credentialSchema"]
     if not isinstance(schema, Mapping) or not isinstance(schema.get("id"), str):
         raise BundleReadError(
             "MALFORMED", "/credentialSchema/id is missing; the credential does not say its type.", ["/credentialSchema"]
         )
-    extra = sorted(set(schema) - SCHEMA_MEMBERS)
-    if extra:
-        raise BundleReadError(
-            "UNKNOWN_MEMBER",
-            f"/credentialSchema has member(s) credreg never writes: {_few(extra)}.",
-            [f"/credentialSchema/{k}" for k in extra],
-        )
+    _only_members(schema, SCHEMA_MEMBERS, "/credentialSchema")
     if schema.get("type") != "JsonSchema":
         raise BundleReadError(
             "NON_CANONICAL_VALUE", '/credentialSchema/type must be "JsonSchema".', ["/credentialSchema/type"]
@@ -446,13 +451,7 @@ def _issuer(issuer: object) -> tuple[str, str | None]:
         raise BundleReadError(
             "MALFORMED", "/issuer must be an object with the issuer's 'id'; use the original bundle file.", ["/issuer"]
         )
-    extra = sorted(set(issuer) - ISSUER_MEMBERS)
-    if extra:
-        raise BundleReadError(
-            "UNKNOWN_MEMBER",
-            f"/issuer has member(s) credreg never writes: {_few(extra)}.",
-            [f"/issuer/{k}" for k in extra],
-        )
+    _only_members(issuer, ISSUER_MEMBERS, "/issuer")
     name = issuer.get("name")
     if "name" in issuer and not isinstance(name, str):
         raise BundleReadError("MALFORMED", "/issuer/name must be text.", ["/issuer/name"])
