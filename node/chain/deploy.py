@@ -82,8 +82,10 @@ def check_manifest(w3: Web3, manifest: Manifest, path: Path) -> None:
     if manifest.chain_id != chain_id:
         raise ChainMismatchError(
             f"the deployment manifest {path} is for chain id {manifest.chain_id}, but the RPC answers chain id "
-            f"{chain_id}: point CREDREG_RPC_URL at the chain it was deployed on, or use another CREDREG_DATA_DIR "
-            "(or `credreg deploy --fresh`) to deploy afresh on this chain."
+            f"{chain_id}: point CREDREG_RPC_URL at the chain it was deployed on, or use another CREDREG_DATA_DIR to "
+            "deploy afresh on this chain. Only to start over in this one: `credreg deploy --fresh` (it asks for "
+            f"--discard-anchored while credentials are anchored here: their bundles name chain {manifest.chain_id} "
+            "and would no longer verify)."
         )
     missing = [
         name for name, c in manifest.contracts.items() if len(w3.eth.get_code(Web3.to_checksum_address(c.address))) == 0
@@ -91,8 +93,9 @@ def check_manifest(w3: Web3, manifest: Manifest, path: Path) -> None:
     if missing:
         raise DeploymentError(
             f"contracts {', '.join(missing)} from {path} have no code on chain {chain_id} any more "
-            "(the chain was reset or its state lost): run `credreg deploy --fresh` to deploy again "
-            "(anchors recorded on the old chain are gone)."
+            "(the chain was reset or its state lost): run `credreg deploy --fresh` to deploy again. The anchors "
+            "recorded on the old chain are gone: bundles already issued from it no longer verify (when this node "
+            "anchored credentials there, the command asks for --discard-anchored to say you accept that)."
         )
 
 

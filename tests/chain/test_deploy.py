@@ -10,7 +10,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from node.chain.client import connect, load_artifact
-from node.chain.deploy import GOVERNANCE, REGISTRY, deploy, read_manifest
+from node.chain.deploy import GOVERNANCE, REGISTRY, DeployedContract, Manifest, check_manifest, deploy, read_manifest
 from node.chain.devnet import DEV_PRIVATE_KEYS, Devnet
 from node.config import PROJECT_ROOT
 from node.errors import ChainMismatchError, DeploymentError
@@ -84,3 +84,23 @@ def test_a_manifest_for_another_chain_is_refused(tester_w3: Web3, tester_account
     manifest_path.write_text(text)
     with pytest.raises(ChainMismatchError, match="chain id 5"):
         deploy(tester_w3, tester_account, manifest_path, ARTIFACTS)
+
+
+def test_the_chain_mismatch_advice_says_what_deploy_fresh_costs(tester_w3: Web3, tmp_path: Path) -> None:
+    """The advice never sends anyone to a destructive command without saying what it destroys."""
+    manifest = Manifest(chain_id=5, deploy_block=1, deployer="0x0", sources_hash="", contracts={})
+    with pytest.raises(ChainMismatchError) as caught:
+        check_manifest(tester_w3, manifest, tmp_path / "deployment.json")
+    detail = caught.value.detail
+    assert "CREDREG_DATA_DIR" in detail
+    if "--fresh" in detail:
+        assert "no longer verify" in detail and "--discard-anchored" in detail, detail
+
+
+def test_the_reset_chain_advice_says_what_deploy_fresh_costs(tester_w3: Web3, tmp_path: Path) -> None:
+    gone = DeployedContract(address="0x" + "11" * 20, bytecode_hash="", tx_hash="")
+    manifest = Manifest(chain_id=tester_w3.eth.chain_id, deploy_block=1, deployer="0x0", sources_hash="",
+                        contracts={REGISTRY: gone})  # fmt: skip
+    with pytest.raises(DeploymentError, match=r"no code.*credreg deploy --fresh") as caught:
+        check_manifest(tester_w3, manifest, tmp_path / "deployment.json")
+    assert "no longer verify" in caught.value.detail and "--discard-anchored" in caught.value.detail

@@ -17,7 +17,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from node.chain.deploy import read_manifest
 from node.chain.devnet import Devnet
+from node.runtime import Node
+from node.services.bootstrap import DemoIssuer
+from node.workers.batcher import Batcher
+from tests.drills.chaincheck import all_anchored, new_credentials, wait_for
 from tests.serving import free_port
 
 
@@ -136,3 +141,36 @@ def test_run_serves_healthz_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     with pytest.raises(httpx.HTTPError):
         httpx.post(devnet_url.group(1), json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}, timeout=2)
     assert (tmp_path / "data" / "devnet" / "state.json").stat().st_size > 0
+
+
+@pytest.mark.anvil
+def test_deploy_fresh_refuses_to_discard_anchored_credentials_unless_told(
+    devnode: tuple[Node, DemoIssuer], anvil: Devnet
+) -> None:
+    """A fresh deployment abandons the registry the learners' bundles name: refused while any credential is anchored
+    on it, and with --discard-anchored it says what happens to them."""
+    node, demo = devnode
+    node.store.add_credentials(demo.issuer_id, new_credentials(2))
+    batcher = Batcher(node, poll_interval_s=0.02)
+    node.workers.batcher = batcher
+    batcher.start()
+    try:
+        wait_for(lambda: all_anchored(node.store), 30, "both credentials anchored")
+    finally:
+        batcher.stop()
+        node.workers.batcher = None
+    old_registry = node.manifest.registry
+    env = {"CREDREG_DATA_DIR": str(node.settings.data_dir)}
+
+    refused = credreg("deploy", "--fresh", "--rpc-url", anvil.url, env=env)
+    assert_one_clear_line(refused, "2 credential(s)", "anchored", old_registry, "no longer verify",
+                          "--discard-anchored")  # fmt: skip
+    assert read_manifest(node.settings.manifest_path) == node.manifest, "a refusal leaves the deployment as it was"
+
+    done = credreg("deploy", "--fresh", "--discard-anchored", "--rpc-url", anvil.url, env=env)
+    assert done.returncode == 0, done.stderr
+    warning = " ".join(done.stderr.split())
+    assert f"2 credential(s) were anchored on the old registry {old_registry}" in warning, warning
+    assert "no longer verify against the new one" in warning
+    new = read_manifest(node.settings.manifest_path)
+    assert new is not None and new.registry != old_registry
