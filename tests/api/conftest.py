@@ -13,7 +13,7 @@ import itertools
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,26 +75,16 @@ def open_test_node(data_dir: Path, *, governor: bool = False) -> Node:
     return Node.open(settings, w3=w3)
 
 
-@contextmanager
-def running_test_node(data_dir: Path, *, governor: bool = False) -> Iterator[Node]:
-    """:func:`open_test_node`, closed when the block ends."""
-    node = open_test_node(data_dir, governor=governor)
-    try:
-        yield node
-    finally:
-        node.close()
-
-
 @pytest.fixture(scope="module")
 def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    with running_test_node(tmp_path_factory.mktemp("api")) as node:
+    with closing(open_test_node(tmp_path_factory.mktemp("api"))) as node:
         yield node
 
 
 @pytest.fixture(scope="module")
 def governed_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     """A node holding the governor's key (see :func:`open_test_node`), shared per test module."""
-    with running_test_node(tmp_path_factory.mktemp("governed"), governor=True) as node:
+    with closing(open_test_node(tmp_path_factory.mktemp("governed"), governor=True)) as node:
         yield node
 
 

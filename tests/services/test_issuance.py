@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -33,7 +34,7 @@ from node.readmodel.chainview import RpcChainView
 from node.runtime import Node
 from node.services.issuance import IssuanceService, check_items
 from node.store import AnchoringState, ApiKeyRole, IssuerStatus, Principal
-from tests.api.conftest import add_issuer, chain_act, fake_anchor, running_test_node
+from tests.api.conftest import add_issuer, chain_act, fake_anchor, open_test_node
 from tests.api.refusals import CASES, LEARNER_NAME, Case
 from tests.samples import VALID
 
@@ -43,7 +44,7 @@ UTC = dt.UTC
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    with running_test_node(tmp_path_factory.mktemp("issuance")) as opened:
+    with closing(open_test_node(tmp_path_factory.mktemp("issuance"))) as opened:
         yield opened
 
 
