@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from alembic import command
-from sqlalchemy import Engine, String, Table
+from sqlalchemy import Engine, String, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 _POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+MIGRATE_LOCK_KEY = 0x63726564726567  # "credreg": the PostgreSQL advisory lock migrations take
 
 IN_CHUNK = 500
 """Rows per ``IN (...)`` list, well under SQLite's bound-parameter limit."""
@@ -122,6 +124,10 @@ class StoreBase:
         """Bring the schema up to ``revision`` (default: the newest). Safe to call on every start."""
         cfg = alembic_config()
         with self._migrate_lock, self._write_engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # two processes starting at once on one database: the second waits here, then finds the schema at
+                # head (SQLite's BEGIN IMMEDIATE does the same); without it, both would create the same tables
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK_KEY})
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, revision)
 

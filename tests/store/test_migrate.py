@@ -165,3 +165,31 @@ def test_alembic_config_points_at_the_packaged_scripts() -> None:
     assert alembic_config("postgresql://u:p%40ss@db/credreg").get_main_option("sqlalchemy.url") == (
         "postgresql://u:p%40ss@db/credreg"
     )
+
+
+def test_two_processes_migrating_one_fresh_database_at_once_both_start(store_url: str) -> None:
+    """Two nodes starting together on an empty database: one migrates, the other waits and finds it at head."""
+    import threading
+
+    stores = [Store(store_url) for _ in range(2)]
+    barrier = threading.Barrier(len(stores))
+    errors: list[BaseException] = []
+
+    def start(store: Store) -> None:
+        barrier.wait()
+        try:
+            store.migrate()
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(s,)) for s in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert [s.schema_revision() for s in stores] == [head, head]
+    assert _diff(stores[0]) == []
+    for s in stores:
+        s.close()
