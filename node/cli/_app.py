@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+import subprocess
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -15,6 +16,57 @@ from node.errors import RegistryError
 app = typer.Typer(help="credreg: a permissioned credential registry node.", no_args_is_help=True)
 devnet_app = typer.Typer(help="The local devnet (anvil from node_modules).", no_args_is_help=True)
 app.add_typer(devnet_app, name="devnet")
+
+
+def version_line() -> str:
+    """The package version, the contracts it deploys (sources hash, CredentialRegistry bytecode hash), the commit."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from node.config import PROJECT_ROOT
+
+    try:
+        line = f"credreg {version('credreg')}"
+    except PackageNotFoundError:
+        line = "credreg (not installed as a package)"
+    try:
+        from node.chain.client import load_artifact
+
+        artifact = load_artifact(PROJECT_ROOT / "contracts" / "build", "CredentialRegistry")
+        sources, bytecode = (h.removeprefix("0x")[:16] for h in (artifact.sources_hash, artifact.bytecode_hash))
+        line += f"; contracts: sources {sources}, CredentialRegistry bytecode {bytecode}"
+    except (OSError, ValueError, KeyError, RegistryError):
+        line += "; contracts: artifacts not found"
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()  # fmt: skip
+        line += f"; git {commit}"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return line
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(version_line(), highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version (package, contracts, git commit) and exit.",
+        ),
+    ] = False,
+) -> None:
+    """credreg: a permissioned credential registry node."""
+
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

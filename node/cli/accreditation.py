@@ -64,7 +64,7 @@ def issuers_list(rpc_url: RpcOpt = None) -> None:
 
 @issuers_app.command("show")
 @friendly
-def issuersshow(issuer_id: Annotated[int, typer.Argument(min=1)], rpc_url: RpcOpt = None) -> None:
+def issuersshow(issuer_id: IssuerArg, rpc_url: RpcOpt = None) -> None:
     """An issuer: accreditation, credential types, keys and the path governance -> body -> issuer."""
     with open_node(rpc_url) as node:
         detail = GovernanceService(node).issuer(issuer_id)
@@ -79,7 +79,9 @@ def issuers_accredit(
     metadata_uri: Annotated[str, typer.Option("--uri", help="DID or https profile (on chain).")],
     signer: Annotated[str, typer.Option("--signer", help="The issuer's signing key address.")],
     types: Annotated[list[str], typer.Option("--type", help="A credential type it may issue (repeat).")],
-    max_level: Annotated[int, typer.Option("--max-level", min=1, max=255)],
+    max_level: Annotated[
+        int, typer.Option("--max-level", min=1, max=255, help="Highest NQF level it may issue (within the body's).")
+    ],
     keystore: Annotated[str | None, typer.Option("--keystore", help="The signing key's keystore.")] = None,
     valid_from: Annotated[str | None, typer.Option("--valid-from", help="ISO 8601 (default: now).")] = None,
     valid_until: Annotated[str | None, typer.Option("--valid-until", help="ISO 8601 (default: open).")] = None,
@@ -114,12 +116,12 @@ def issuers_accredit(
 @issuers_app.command("register")
 @friendly
 def issuers_register(
-    issuer_id: Annotated[int, typer.Argument(min=1)],
-    name: Annotated[str, typer.Option("--name")],
-    signer: Annotated[str, typer.Option("--signer")],
-    keystore: Annotated[str | None, typer.Option("--keystore")] = None,
+    issuer_id: IssuerArg,
+    name: Annotated[str, typer.Option("--name", help="Display name (kept on this node).")],
+    signer: Annotated[str, typer.Option("--signer", help="The issuer's signing key address (accredited on chain).")],
+    keystore: Annotated[str | None, typer.Option("--keystore", help="The signing key's keystore.")] = None,
     body_admin_keystore: AdminKeystoreOpt = None,
-    api_key: Annotated[bool, typer.Option("--api-key/--no-api-key")] = True,
+    api_key: Annotated[bool, typer.Option("--api-key/--no-api-key", help="Mint its first API key.")] = True,
     rpc_url: RpcOpt = None,
 ) -> None:
     """Register an issuer already accredited on chain on this node (adds its signing key on chain if needed)."""
@@ -171,7 +173,7 @@ for _action, _text in (
 @keys_app.command("add")
 @friendly
 def keys_add(
-    issuer_id: Annotated[int, typer.Argument(min=1)],
+    issuer_id: IssuerArg,
     address: Annotated[str, typer.Argument(help="The new signing key's address.")],
     keystore: Annotated[str | None, typer.Option("--keystore", help="Its keystore (for signing).")] = None,
     use_for_signing: Annotated[bool, typer.Option("--use-for-signing", help="Anchor with it from now.")] = False,
@@ -193,7 +195,7 @@ def keys_add(
 @keys_app.command("rotate")
 @friendly
 def keys_rotate(
-    issuer_id: Annotated[int, typer.Argument(min=1)],
+    issuer_id: IssuerArg,
     old_key: Annotated[str, typer.Argument(help="The key to retire.")],
     new_key: Annotated[str, typer.Argument(help="The key that takes over.")],
     at: AtOpt = None,
@@ -218,7 +220,7 @@ def keys_rotate(
 @keys_app.command("cutoff")
 @friendly
 def keys_cutoff(
-    issuer_id: Annotated[int, typer.Argument(min=1)],
+    issuer_id: IssuerArg,
     address: Annotated[str, typer.Argument(help="The compromised key.")],
     at: AtOpt = None,
     body_admin_keystore: AdminKeystoreOpt = None,
@@ -253,7 +255,8 @@ def bodies_list(rpc_url: RpcOpt = None) -> None:
 
 @bodies_app.command("show")
 @friendly
-def bodiesshow(body_id: Annotated[int, typer.Argument(min=1)], rpc_url: RpcOpt = None) -> None:
+def bodiesshow(body_id: BodyArg, rpc_url: RpcOpt = None) -> None:
+    """One accreditation body as the chain records it (admin, scope, level, window, status)."""
     with open_node(rpc_url) as node:
         show(as_json(GovernanceService(node).body(body_id)))
 
@@ -263,10 +266,12 @@ def bodiesshow(body_id: Annotated[int, typer.Argument(min=1)], rpc_url: RpcOpt =
 def bodies_accredit(
     admin: Annotated[str, typer.Option("--admin", help="The account that acts for the body.")],
     types: Annotated[list[str], typer.Option("--type", help="A credential type it may grant (repeat).")],
-    max_level: Annotated[int, typer.Option("--max-level", min=1, max=255)],
-    metadata_uri: Annotated[str, typer.Option("--uri")],
-    valid_from: Annotated[str | None, typer.Option("--valid-from")] = None,
-    valid_until: Annotated[str | None, typer.Option("--valid-until")] = None,
+    max_level: Annotated[
+        int, typer.Option("--max-level", min=1, max=255, help="Highest NQF level the body may accredit issuers for.")
+    ],
+    metadata_uri: Annotated[str, typer.Option("--uri", help="DID or https profile of the body (on chain).")],
+    valid_from: Annotated[str | None, typer.Option("--valid-from", help="ISO 8601 (default: now).")] = None,
+    valid_until: Annotated[str | None, typer.Option("--valid-until", help="ISO 8601 (default: open).")] = None,
     rpc_url: RpcOpt = None,
 ) -> None:
     """Accredit a body (proposed by the node's governor key; executed at once when k == 1)."""

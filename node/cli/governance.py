@@ -21,7 +21,9 @@ app.add_typer(governance_app, name="governance")
 @governance_app.command("list")
 @friendly
 def governance_list(
-    state: Annotated[ProposalState | None, typer.Option("--state", case_sensitive=False)] = None,
+    state: Annotated[
+        ProposalState | None, typer.Option("--state", case_sensitive=False, help="Only proposals in this state.")
+    ] = None,
     rpc_url: RpcOpt = None,
 ) -> None:
     """Proposals, oldest first."""
@@ -40,7 +42,10 @@ def governance_list(
 
 @governance_app.command("show")
 @friendly
-def governanceshow(proposal_id: Annotated[int, typer.Argument(min=1)], rpc_url: RpcOpt = None) -> None:
+def governanceshow(
+    proposal_id: Annotated[int, typer.Argument(min=1, help="The proposal's id.")], rpc_url: RpcOpt = None
+) -> None:
+    """One governance proposal: its call, approvals, deadline and state."""
     with open_node(rpc_url) as node:
         show(as_json(GovernanceService(node).proposal(proposal_id)))
 
@@ -71,7 +76,7 @@ def governance_propose(
 @governance_app.command("approve")
 @friendly
 def governance_approve(
-    proposal_id: Annotated[int, typer.Argument(min=1)],
+    proposal_id: Annotated[int, typer.Argument(min=1, help="The proposal's id.")],
     execute: Annotated[bool, typer.Option("--execute/--no-execute", help="Execute when this reaches k.")] = True,
     rpc_url: RpcOpt = None,
 ) -> None:
@@ -86,7 +91,9 @@ def governance_approve(
 
 @governance_app.command("execute")
 @friendly
-def governance_execute(proposal_id: Annotated[int, typer.Argument(min=1)], rpc_url: RpcOpt = None) -> None:
+def governance_execute(
+    proposal_id: Annotated[int, typer.Argument(min=1, help="The proposal's id.")], rpc_url: RpcOpt = None
+) -> None:
     """Execute a proposal that has its k approvals."""
     with open_node(rpc_url) as node:
         act = GovernanceService(node).execute(proposal_id)
