@@ -12,7 +12,7 @@ from node.chain.registry import (
 )
 from node.credentials.document import IntegrityCheck, IntegrityResult, verify_integrity
 from node.credentials.keccak import to_hex
-from node.credentials.reader import BundleReadError, judge_disclosure, read_bundle
+from node.credentials.reader import BundleReadError, ReadBundle, judge_disclosure, read_bundle
 from node.errors import ChainMismatchError, CredentialNotAnchoredError, NotFoundError, ValidationFailedError
 from node.readmodel.chainview import ChainView
 from node.services.verification.chainreads import _Reader
@@ -106,14 +106,7 @@ class VerificationService:
             parsed = read_bundle(bundle, disclosure=False)
         except BundleReadError as exc:
             failed = _check(CheckName.FORMAT, CheckStatus.INVALID, exc.code, exc.detail, exc.fields)
-            return Verdict(
-                valid=False,
-                summary=f"Not valid: {failed.message}",
-                credential_hash=None,
-                credential_type=None,
-                checks=[failed, *_skip_all(CheckName.FORMAT, "the file could not be read as a credential")],
-                **base,
-            )
+            return _stopped(base, [], failed, "the file could not be read as a credential")
         checks: list[Check] = [
             _check(
                 CheckName.FORMAT,
@@ -122,20 +115,12 @@ class VerificationService:
                 f"The file is a well-formed credreg credential bundle ({parsed.type_label}), read the one strict way.",
             )
         ]
-        stated_hash = parsed.proof.credential_hash
         try:
             judge_disclosure(parsed)
         except BundleReadError as exc:
             failed = _check(CheckName.DISCLOSURE, CheckStatus.INVALID, exc.code, exc.detail, exc.fields)
-            return Verdict(
-                valid=False,
-                summary=f"Not valid: {failed.message}",
-                credential_hash=stated_hash,
-                credential_type=parsed.type_label,
-                checks=[*checks, failed, *_skip_all(CheckName.DISCLOSURE, "the holder's disclosure is not allowed")],
-                hidden_fields=list(parsed.hidden_fields),
-                **base,
-            )
+            reason = "the holder's disclosure is not allowed"
+            return _stopped(base, checks, failed, reason, parsed, hidden_fields=list(parsed.hidden_fields))
         checks.append(_disclosure_check(parsed))
         try:
             integrity = verify_integrity(parsed.document, proof=parsed.proof, fields=parsed.fields)
@@ -144,14 +129,7 @@ class VerificationService:
         format_failure = next((c for c in integrity.checks if c.name == "format" and not c.passed), None)
         if format_failure is not None:
             failed = _check(CheckName.INTEGRITY, CheckStatus.INVALID, "MALFORMED_PROOF", format_failure.message)
-            return Verdict(
-                valid=False,
-                summary=f"Not valid: {failed.message}",
-                credential_hash=stated_hash,
-                credential_type=parsed.type_label,
-                checks=[*checks, failed, *_skip_all(CheckName.INTEGRITY, "the credential's proof could not be read")],
-                **base,
-            )
+            return _stopped(base, checks, failed, "the credential's proof could not be read", parsed)
         checks.append(_integrity_check(integrity, parsed))
         integrity_ok = checks[-1].status is CheckStatus.VALID
         anchor_info = parsed.proof.anchor
@@ -247,6 +225,22 @@ class VerificationService:
 
 
 # --- quick status (GET /v1/status/{credentialHash}) ------------------------------------------------------------
+
+
+def _stopped(
+    base: dict[str, Any], checks: list[Check], failed: Check, reason: str, parsed: ReadBundle | None = None, **more: Any
+) -> Verdict:
+    """The verdict when the ``failed`` check stops the run: the checks after it skipped for ``reason``; what the bundle
+    says of itself (its hash and type) when it could be ``parsed``."""
+    return Verdict(
+        valid=False,
+        summary=f"Not valid: {failed.message}",
+        credential_hash=None if parsed is None else parsed.proof.credential_hash,
+        credential_type=None if parsed is None else parsed.type_label,
+        checks=[*checks, failed, *_skip_all(failed.name, reason)],
+        **more,
+        **base,
+    )
 
 
 class StatusService:
