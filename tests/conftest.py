@@ -225,7 +225,8 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """``store tests: N on sqlite, M on postgresql``: how many tests/store tests ran (passed or failed) per
-    backend (the ``backend`` parameter of tests/store/conftest.py; tests taking ``db_path`` only are SQLite's)."""
+    backend (the ``backend`` parameter of tests/store/conftest.py; else a test taking ``postgres_url`` is PostgreSQL's,
+    one taking ``db_path`` SQLite's; tests of no database are not counted)."""
     counts = {outcome: {"sqlite": 0, "postgresql": 0} for outcome in ("ran", "skipped", "error")}
     for outcome in ("passed", "failed", "error", "skipped"):
         for report in terminalreporter.stats.get(outcome, []):
@@ -259,7 +260,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             continue
         callspec = getattr(item, "callspec", None)
         backend = callspec.params.get("backend") if callspec is not None else None
-        if backend is None and "db_path" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if backend is None and "postgres_url" in fixtures:
+            backend = "postgresql"
+        elif backend is None and "db_path" in fixtures:
             backend = "sqlite"
         if backend is not None:
             _STORE_BACKENDS[item.nodeid] = str(backend)

@@ -81,3 +81,32 @@ def test_foreign_keys_are_enforced(db_path: Path) -> None:
             "VALUES ('crk_x', 'h', 'issuer', 999, '', '2026-11-22 00:00:00')"
         )
     store.close()
+
+
+def test_postgresql_is_used_as_is_read_committed_and_row_locks(postgres_url: str) -> None:
+    """On PostgreSQL no pragma and no BEGIN IMMEDIATE: READ COMMITTED, so the store's writes lock the rows they read
+    (tests/store/test_concurrency.py) and a plain read never waits for a writer."""
+    engine = make_engine(postgres_url)
+    statements: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
+        assert connection.dialect.driver == "psycopg"
+        assert connection.exec_driver_sql("SHOW transaction_isolation").scalar() == "read committed"
+    assert not any(s.startswith(("BEGIN IMMEDIATE", "PRAGMA")) for s in statements)
+    assert engine.pool._pre_ping  # type: ignore[attr-defined]
+    engine.dispose()
+
+
+def test_store_from_settings_with_a_postgresql_url(postgres_url: str, tmp_path: Path) -> None:
+    from node.config import Settings
+
+    store = Store.from_settings(Settings(data_dir=tmp_path / "data", database_url=postgres_url))
+    assert (store.url, store.dialect_name) == (postgres_url, "postgresql")
+    store.migrate()
+    assert store.schema_revision() is not None
+    assert not (tmp_path / "data").exists()  # nothing of SQLite's made
+    store.close()
