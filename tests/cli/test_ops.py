@@ -5,6 +5,7 @@ non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -18,10 +19,12 @@ import httpx
 import pytest
 
 from node.chain.deploy import read_manifest
-from node.chain.devnet import Devnet
+from node.chain.devnet import Devnet, pid_alive, pid_file
+from node.config import DEVNET_CHAIN_ID
 from node.runtime import Node
 from node.services.bootstrap import DemoIssuer
 from node.workers.batcher import Batcher
+from tests.conftest import NODE_MODULES
 from tests.drills.chaincheck import all_anchored, new_credentials, wait_for
 from tests.serving import free_port
 
@@ -174,3 +177,30 @@ def test_deploy_fresh_refuses_to_discard_anchored_credentials_unless_told(
     assert "no longer verify against the new one" in warning
     new = read_manifest(node.settings.manifest_path)
     assert new is not None and new.registry != old_registry
+
+
+@pytest.mark.anvil
+def test_devnet_status_and_stop_find_an_orphaned_devnet(data_dir: Path) -> None:
+    """A devnet whose node died where nothing stopped it is reported as orphaned and stopped after a last snapshot
+    (before the pid file, status said "not running" and the next start failed on the port)."""
+    devnet = Devnet(data_dir / "devnet", NODE_MODULES, DEVNET_CHAIN_ID, port=0, snapshot_interval_s=None)
+    devnet.start()
+    assert devnet.process is not None
+    anvil = devnet.process.pid
+    try:
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        record = json.loads(pid_file(devnet.state_dir).read_text())
+        pid_file(devnet.state_dir).write_text(json.dumps(record | {"owner_pid": dead.pid, "owner_start_ticks": None}))
+        env = {"CREDREG_DATA_DIR": str(data_dir)}
+        status = credreg("devnet", "status", env=env)
+        assert status.returncode == 0 and f"devnet running at {devnet.url}" in status.stdout, status
+        assert f"orphaned: its `credreg run` (pid {dead.pid}) is gone" in status.stdout
+        stopped = credreg("devnet", "stop", env=env)
+        assert stopped.returncode == 0 and "stopped the orphaned devnet" in stopped.stdout, stopped
+        assert not pid_alive(anvil)
+        assert (data_dir / "devnet" / "state.json").stat().st_size > 0, "a last snapshot was taken"
+    finally:
+        if pid_alive(anvil):
+            os.kill(anvil, signal.SIGKILL)
+        devnet.process = None
