@@ -5,6 +5,13 @@ and can leave a half-written file. Instead this module takes snapshots over RPC 
 ``snapshot_interval_s`` seconds and on every clean stop, checks they parse, and replaces ``state.json`` atomically
 (write to a temporary file, fsync, rename). A ``kill -9`` of anvil therefore loses at most the last interval of
 blocks, and the state file on disk is always one anvil loads.
+
+Supervision: anvil runs in its own session (a Ctrl-C reaches only the node, which stops it after a last snapshot), and
+``<state dir>/anvil.json`` records its pid, start time, URL and port and who supervises it (``credreg run`` or the
+detached ``credreg devnet start``), so the CLI on the same host finds it whatever port it took. On Linux anvil is told
+to stop when its node dies, even by kill -9 (PR_SET_PDEATHSIG); elsewhere, and for an older node's anvil, the next
+start finds the orphan by its record (same pid, start time and binary, and it answers eth_chainId), takes a last
+snapshot of it and stops it, so the new anvil carries on with its chain.
 """
 
 from __future__ import annotations
@@ -355,7 +362,14 @@ class Devnet:
                 f"the devnet of this data dir already runs at {record.url} (anvil pid {record.pid}, supervised by "
                 f"`{record.owner}`, pid {record.owner_pid}): use it, or stop it first (`credreg devnet stop`)."
             )
-        if record.answers():
+        answers = record.answers()
+        if not answers and _cmdline(record.pid) is None:
+            # No /proc to confirm the pid is still that anvil (macOS) and nothing answers at its URL: the pid may
+            # have been reused by another process, which is left alone.
+            with contextlib.suppress(OSError):
+                pid_file(self.state_dir).unlink()
+            return None
+        if answers:
             self.url = record.url
             with contextlib.suppress(httpx.HTTPError, DevnetError, ValueError, OSError):
                 self.snapshot()
