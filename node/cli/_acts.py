@@ -7,12 +7,13 @@ Each command opens the node directly (the deployment manifest and store under CR
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from node.cli._app import out
 from node.cli.ops import _devnet_url
@@ -72,3 +73,14 @@ def act_line(act: ChainAct, done: str) -> str:
 
 def show(data: dict[str, Any]) -> None:
     out.print_json(json.dumps(data, default=str))
+
+
+def print_table(columns: Sequence[str], rows: Sequence[Sequence[str]], empty: str) -> None:
+    """``rows`` in a table under ``columns``; the sentence ``empty`` when there are none."""
+    if not rows:
+        out.print(empty)
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)

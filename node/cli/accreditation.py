@@ -13,9 +13,19 @@ from typing import Annotated, Any
 import typer
 from pydantic.alias_generators import to_camel
 from pydantic_core import to_jsonable_python
-from rich.table import Table
 
-from node.cli._acts import AccReasonOpt, AdminKeystoreOpt, AtOpt, GovOpt, RpcOpt, act_line, open_node, show, when
+from node.cli._acts import (
+    AccReasonOpt,
+    AdminKeystoreOpt,
+    AtOpt,
+    GovOpt,
+    RpcOpt,
+    act_line,
+    open_node,
+    print_table,
+    show,
+    when,
+)
 from node.cli._app import app, friendly, out
 from node.cli.keys import keys_app
 from node.services.governance import AccreditationAction, GovernanceService
@@ -42,6 +52,10 @@ def as_json(value: object) -> Any:
 
 IssuerArg = Annotated[int, typer.Argument(min=1, help="The issuer's id.")]
 BodyArg = Annotated[int, typer.Argument(min=1, help="The body's id.")]
+NameOpt = Annotated[str, typer.Option("--name", help="Display name (kept on this node).")]
+ValidFromOpt = Annotated[str | None, typer.Option("--valid-from", help="ISO 8601 (default: now).")]
+ValidUntilOpt = Annotated[str | None, typer.Option("--valid-until", help="ISO 8601 (default: open).")]
+MintKeyOpt = Annotated[bool, typer.Option("--api-key/--no-api-key", help="Mint its first API key.")]
 
 # --- issuers -------------------------------------------------------------------------------------------------------
 
@@ -52,14 +66,13 @@ def issuers_list(rpc_url: RpcOpt = None) -> None:
     """The issuers registered on this node, with their on-chain status."""
     with open_node(rpc_url) as node:
         issuers = GovernanceService(node).issuers()
-    if not issuers:
-        out.print("no issuers registered on this node")
-        return
-    table = Table("id", "name", "status", "body", "max level", "signer", "node status")
-    for i in issuers:
-        table.add_row(str(i.id), i.name or "", i.status, str(i.body_id), str(i.max_level), i.signer_address or "",
-                      i.node_status or "")  # fmt: skip
-    out.print(table)
+    rows = [
+        (str(i.id), i.name or "", i.status, str(i.body_id), str(i.max_level), i.signer_address or "",
+         i.node_status or "")
+        for i in issuers
+    ]  # fmt: skip
+    columns = ("id", "name", "status", "body", "max level", "signer", "node status")
+    print_table(columns, rows, "no issuers registered on this node")
 
 
 @issuers_app.command("show")
@@ -75,7 +88,7 @@ def issuersshow(issuer_id: IssuerArg, rpc_url: RpcOpt = None) -> None:
 @friendly
 def issuers_accredit(
     body_id: Annotated[int, typer.Option("--body", min=1, help="The accreditation body.")],
-    name: Annotated[str, typer.Option("--name", help="Display name (kept on this node).")],
+    name: NameOpt,
     metadata_uri: Annotated[str, typer.Option("--uri", help="DID or https profile (on chain).")],
     signer: Annotated[str, typer.Option("--signer", help="The issuer's signing key address.")],
     types: Annotated[list[str], typer.Option("--type", help="A credential type it may issue (repeat).")],
@@ -83,10 +96,10 @@ def issuers_accredit(
         int, typer.Option("--max-level", min=1, max=255, help="Highest NQF level it may issue (within the body's).")
     ],
     keystore: Annotated[str | None, typer.Option("--keystore", help="The signing key's keystore.")] = None,
-    valid_from: Annotated[str | None, typer.Option("--valid-from", help="ISO 8601 (default: now).")] = None,
-    valid_until: Annotated[str | None, typer.Option("--valid-until", help="ISO 8601 (default: open).")] = None,
+    valid_from: ValidFromOpt = None,
+    valid_until: ValidUntilOpt = None,
     body_admin_keystore: AdminKeystoreOpt = None,
-    api_key: Annotated[bool, typer.Option("--api-key/--no-api-key", help="Mint its first API key.")] = True,
+    api_key: MintKeyOpt = True,
     rpc_url: RpcOpt = None,
 ) -> None:
     """Accredit an issuer under a body (as the body admin if this node holds its key, else through governance),
@@ -117,11 +130,11 @@ def issuers_accredit(
 @friendly
 def issuers_register(
     issuer_id: IssuerArg,
-    name: Annotated[str, typer.Option("--name", help="Display name (kept on this node).")],
+    name: NameOpt,
     signer: Annotated[str, typer.Option("--signer", help="The issuer's signing key address (accredited on chain).")],
     keystore: Annotated[str | None, typer.Option("--keystore", help="The signing key's keystore.")] = None,
     body_admin_keystore: AdminKeystoreOpt = None,
-    api_key: Annotated[bool, typer.Option("--api-key/--no-api-key", help="Mint its first API key.")] = True,
+    api_key: MintKeyOpt = True,
     rpc_url: RpcOpt = None,
 ) -> None:
     """Register an issuer already accredited on chain on this node (adds its signing key on chain if needed)."""
@@ -243,14 +256,12 @@ def bodies_list(rpc_url: RpcOpt = None) -> None:
     """Every accreditation body, with status and scope."""
     with open_node(rpc_url) as node:
         bodies = GovernanceService(node).bodies()
-    if not bodies:
-        out.print("no accreditation bodies yet")
-        return
-    table = Table("id", "status", "admin", "max level", "types", "metadata")
-    for b in bodies:
-        names = ", ".join(t.name or t.id[:10] for t in b.credential_types)
-        table.add_row(str(b.id), b.status, b.admin, str(b.max_level), names, b.metadata_uri)
-    out.print(table)
+    rows = [
+        (str(b.id), b.status, b.admin, str(b.max_level), ", ".join(t.name or t.id[:10] for t in b.credential_types),
+         b.metadata_uri)
+        for b in bodies
+    ]  # fmt: skip
+    print_table(("id", "status", "admin", "max level", "types", "metadata"), rows, "no accreditation bodies yet")
 
 
 @bodies_app.command("show")
@@ -270,8 +281,8 @@ def bodies_accredit(
         int, typer.Option("--max-level", min=1, max=255, help="Highest NQF level the body may accredit issuers for.")
     ],
     metadata_uri: Annotated[str, typer.Option("--uri", help="DID or https profile of the body (on chain).")],
-    valid_from: Annotated[str | None, typer.Option("--valid-from", help="ISO 8601 (default: now).")] = None,
-    valid_until: Annotated[str | None, typer.Option("--valid-until", help="ISO 8601 (default: open).")] = None,
+    valid_from: ValidFromOpt = None,
+    valid_until: ValidUntilOpt = None,
     rpc_url: RpcOpt = None,
 ) -> None:
     """Accredit a body (proposed by the node's governor key; executed at once when k == 1)."""

@@ -7,12 +7,13 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from node.cli._acts import RpcOpt, act_line, open_node, show
+from node.cli._acts import RpcOpt, act_line, open_node, print_table, show
 from node.cli._app import app, friendly, out
 from node.cli.accreditation import as_json
-from node.services.governance import DEFAULT_TTL_S, GovernanceService, ProposalState
+from node.services.governance import DEFAULT_TTL_S, GovernanceService, ProposalState, ProposalView
+
+ProposalArg = Annotated[int, typer.Argument(min=1, help="The proposal's id.")]
 
 governance_app = typer.Typer(help="k-of-n governance proposals.", no_args_is_help=True)
 app.add_typer(governance_app, name="governance")
@@ -29,22 +30,20 @@ def governance_list(
     """Proposals, oldest first."""
     with open_node(rpc_url) as node:
         proposals = GovernanceService(node).proposals(state)
-    if not proposals:
-        out.print("no proposals")
-        return
-    table = Table("id", "state", "approvals", "call", "deadline")
-    for p in proposals:
-        args = ", ".join(f"{k}={v}" for k, v in p.args.items())
-        table.add_row(str(p.id), p.state.value, f"{p.approvals}/{p.threshold}",
-                      f"{p.target}.{p.function or '?'}({args})", p.deadline.isoformat())  # fmt: skip
-    out.print(table)
+    rows = [
+        (str(p.id), p.state.value, f"{p.approvals}/{p.threshold}", _call(p), p.deadline.isoformat()) for p in proposals
+    ]
+    print_table(("id", "state", "approvals", "call", "deadline"), rows, "no proposals")
+
+
+def _call(proposal: ProposalView) -> str:
+    args = ", ".join(f"{k}={v}" for k, v in proposal.args.items())
+    return f"{proposal.target}.{proposal.function or '?'}({args})"
 
 
 @governance_app.command("show")
 @friendly
-def governanceshow(
-    proposal_id: Annotated[int, typer.Argument(min=1, help="The proposal's id.")], rpc_url: RpcOpt = None
-) -> None:
+def governanceshow(proposal_id: ProposalArg, rpc_url: RpcOpt = None) -> None:
     """One governance proposal: its call, approvals, deadline and state."""
     with open_node(rpc_url) as node:
         show(as_json(GovernanceService(node).proposal(proposal_id)))
@@ -76,7 +75,7 @@ def governance_propose(
 @governance_app.command("approve")
 @friendly
 def governance_approve(
-    proposal_id: Annotated[int, typer.Argument(min=1, help="The proposal's id.")],
+    proposal_id: ProposalArg,
     execute: Annotated[bool, typer.Option("--execute/--no-execute", help="Execute when this reaches k.")] = True,
     rpc_url: RpcOpt = None,
 ) -> None:
@@ -91,9 +90,7 @@ def governance_approve(
 
 @governance_app.command("execute")
 @friendly
-def governance_execute(
-    proposal_id: Annotated[int, typer.Argument(min=1, help="The proposal's id.")], rpc_url: RpcOpt = None
-) -> None:
+def governance_execute(proposal_id: ProposalArg, rpc_url: RpcOpt = None) -> None:
     """Execute a proposal that has its k approvals."""
     with open_node(rpc_url) as node:
         act = GovernanceService(node).execute(proposal_id)
