@@ -71,13 +71,14 @@ def check_lengths(table: Table, rows: Iterable[dict[str, Any]]) -> None:
 
 def upsert(
     session: Session, table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str], update: Sequence[str] = ()
-) -> int:
+) -> list[Any]:
     """Insert ``rows``; a row whose ``key`` columns are already stored updates only its ``update`` columns (none: it
     is skipped). One statement that cannot lose a race: ``INSERT ... ON CONFLICT`` on SQLite and PostgreSQL alike,
     where "look, then insert" would fail on PostgreSQL when a concurrent transaction inserts the same key first
-    (SQLite's ``BEGIN IMMEDIATE`` serialises writers; PostgreSQL does not). Returns how many rows were written."""
+    (SQLite's ``BEGIN IMMEDIATE`` serialises writers; PostgreSQL does not). Returns the primary keys (first column)
+    of the rows written, in no particular order."""
     if not rows:
-        return 0
+        return []
     check_lengths(table, rows)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -93,7 +94,7 @@ def upsert(
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(key))
     first = table.primary_key.columns.values()[0]
-    return len(session.execute(statement.returning(first), list(rows)).all())
+    return list(session.execute(statement.returning(first), list(rows)).scalars())
 
 
 class StoreBase:

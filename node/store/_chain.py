@@ -119,7 +119,7 @@ class ChainRepository(StoreBase):
                     }
                 )
             # a concurrent indexer (another API process on the same database) may store the same events meanwhile
-            return upsert(session, _EVENTS, rows, ["tx_hash", "log_index"])
+            return len(upsert(session, _EVENTS, rows, ["tx_hash", "log_index"]))
 
     def query_events(
         self,

@@ -64,52 +64,67 @@ class CredentialRepository(StoreBase):
         if not items:
             return []
         now = utcnow()
-        with self._write() as session:
-            if session.get(IssuerRow, issuer_id) is None:
-                raise NotFoundError(f"issuer {issuer_id} is not registered on this node; register it first")
-            refs = sorted({item.client_ref for item in items if item.client_ref is not None})
-            known: dict[str, str] = {}
-            for chunk in chunks(refs):
-                found = session.execute(
-                    select(CredentialRow.client_ref, CredentialRow.id).where(
-                        CredentialRow.issuer_id == issuer_id, CredentialRow.client_ref.in_(chunk)
-                    )
-                )
-                known.update({ref: cid for ref, cid in found if ref is not None})
-            ids: list[str] = []
-            rows: list[dict[str, Any]] = []
-            documents: list[dict[str, Any]] = []
-            for item in items:
-                if item.client_ref is not None and item.client_ref in known:
-                    ids.append(known[item.client_ref])
-                    continue
-                credential_id = item.id or str(uuid.uuid4())
-                if item.client_ref is not None:
-                    known[item.client_ref] = credential_id
-                ids.append(credential_id)
-                rows.append(
-                    {
-                        "id": credential_id,
-                        "issuer_id": issuer_id,
-                        "type_name": item.type_name,
-                        "type_version": item.type_version,
-                        "credential_hash": item.credential_hash,
-                        "status": AnchoringState.PENDING.value,
-                        "client_ref": item.client_ref,
-                        "created_at": now,
-                    }
-                )
-                documents.append({"credential_id": credential_id, "document": _document_text(item.document)})
-            if rows:
-                check_lengths(_CREDENTIALS, rows)
-                try:
-                    session.execute(insert(_CREDENTIALS), rows)
-                    session.execute(insert(_DOCUMENTS), documents)
-                except IntegrityError as exc:  # a concurrent request with the same client_ref won the race
+        for attempt in range(2):
+            try:
+                with self._write() as session:
+                    return self._write_outbox(session, issuer_id, items, now)
+            except IntegrityError as exc:
+                # A concurrent request wrote one of these client_refs after the look-up (PostgreSQL: SQLite
+                # serialises writers): once more, and the look-up finds it and returns its id, as for a retry.
+                if attempt:
                     raise ConflictError(
-                        "a credential with the same client_ref (or id) was written concurrently; retry the request"
+                        "a credential with the same id was written concurrently; retry the request"
                     ) from exc
-            return ids
+        raise AssertionError("unreachable")
+
+    def _write_outbox(
+        self, session: Session, issuer_id: int, items: Sequence[NewCredential], now: datetime
+    ) -> list[str]:
+        if session.get(IssuerRow, issuer_id) is None:
+            raise NotFoundError(f"issuer {issuer_id} is not registered on this node; register it first")
+        refs = sorted({item.client_ref for item in items if item.client_ref is not None})
+        known = self._ids_by_client_ref(session, issuer_id, refs)
+        ids: list[str] = []
+        rows: list[dict[str, Any]] = []
+        documents: list[dict[str, Any]] = []
+        for item in items:
+            if item.client_ref is not None and item.client_ref in known:
+                ids.append(known[item.client_ref])
+                continue
+            credential_id = item.id or str(uuid.uuid4())
+            if item.client_ref is not None:
+                known[item.client_ref] = credential_id
+            ids.append(credential_id)
+            rows.append(
+                {
+                    "id": credential_id,
+                    "issuer_id": issuer_id,
+                    "type_name": item.type_name,
+                    "type_version": item.type_version,
+                    "credential_hash": item.credential_hash,
+                    "status": AnchoringState.PENDING.value,
+                    "client_ref": item.client_ref,
+                    "created_at": now,
+                }
+            )
+            documents.append({"credential_id": credential_id, "document": _document_text(item.document)})
+        if rows:
+            check_lengths(_CREDENTIALS, rows)
+            session.execute(insert(_CREDENTIALS), rows)
+            session.execute(insert(_DOCUMENTS), documents)
+        return ids
+
+    @staticmethod
+    def _ids_by_client_ref(session: Session, issuer_id: int, refs: Sequence[str]) -> dict[str, str]:
+        known: dict[str, str] = {}
+        for chunk in chunks(refs):
+            found = session.execute(
+                select(CredentialRow.client_ref, CredentialRow.id).where(
+                    CredentialRow.issuer_id == issuer_id, CredentialRow.client_ref.in_(chunk)
+                )
+            )
+            known.update({ref: cid for ref, cid in found if ref is not None})
+        return known
 
     def get_credential(self, credential_id: str, issuer_id: int | None = None) -> Credential:
         """One credential, by its id or its document's ``urn:uuid:`` id; with ``issuer_id``, another issuer's

@@ -161,3 +161,19 @@ def test_two_processes_recording_the_same_new_issuer_and_events_at_once_both_suc
     assert sorted(added) == [0, 3]
     assert blocks == [None, None]
     assert len(store.query_events().items) == 3
+
+
+def test_the_same_client_ref_written_at_once_by_two_requests_is_one_credential(store: Store, store_url: str) -> None:
+    """Both requests looked the reference up before either wrote it: the second keeps the first's credential and
+    returns its id, as a retry would get (no duplicate, no conflict error)."""
+    first, second = Store(store_url), Store(store_url)
+    items = [new_credential(1, client_ref="grad-2026/1"), new_credential(2)]
+    with pause_after_reading(first, "credentials"), pause_after_reading(second, "credentials"):
+        results = together(lambda: first.add_credentials(7, items), lambda: second.add_credentials(7, items))
+    first.close()
+    second.close()
+    assert not any(isinstance(r, Exception) for r in results), results
+    (a_ref, a_other), (b_ref, b_other) = results  # type: ignore[misc]
+    assert a_ref == b_ref and a_other != b_other  # the item without a reference is written by each
+    assert store.pending_count(7) == 3
+    assert store.get_credential(a_ref).client_ref == "grad-2026/1"
