@@ -66,6 +66,16 @@ class Settings(BaseSettings):
         description="Largest body of every other route (one credential, lifecycle, governance and admin calls).",
     )
 
+    devnet_zero_fee: bool = Field(
+        default=False,
+        description="Run the devnet as a zero-fee chain (base fee and gas price 0), as a Besu QBFT network is.",
+    )
+    priority_fee_wei: int | None = Field(
+        default=None,
+        ge=0,
+        description="The EIP-1559 tip the node pays per gas; default: what the chain suggests. 0 on a zero-fee chain "
+        "(Besu QBFT with min-gas-price=0), so keys need no balance.",
+    )
     share_max_days: int = Field(
         default=90,
         ge=1,

@@ -270,8 +270,11 @@ class Devnet:
         block_time_s: float | None = 1.0,
         snapshot_interval_s: float | None = 5.0,
         owner: str = OWNER_RUN,
+        zero_fee: bool = False,
     ) -> None:
         self.state_dir = state_dir
+        self.zero_fee = zero_fee
+        """A zero base fee and gas price, as a Besu QBFT network with ``zeroBaseFee`` and ``min-gas-price=0``."""
         self.owner = owner
         self.binary = anvil_binary(node_modules)
         self.chain_id = chain_id
@@ -296,6 +299,7 @@ class Devnet:
             port=settings.devnet_port if port is None else port,
             block_time_s=settings.devnet_block_time_s or None,
             snapshot_interval_s=settings.devnet_snapshot_interval_s or None,
+            zero_fee=settings.devnet_zero_fee,
         )
 
     @property
@@ -326,6 +330,8 @@ class Devnet:
         ]  # fmt: skip
         if self.block_time_s:
             args += ["--block-time", f"{self.block_time_s:g}"]
+        if self.zero_fee:
+            args += ["--base-fee", "0", "--gas-price", "0"]
         if self.state_file.exists():
             args += ["--load-state", str(self.state_file)]
         log = open(self.log_file, "wb")  # noqa: SIM115 - handed to the child, closed below

@@ -141,6 +141,7 @@ class Signers:
                     account,
                     nonce_store=self._nonce_store,
                     confirmations=self._settings.confirmations,
+                    priority_fee_wei=self._settings.priority_fee_wei,
                 )
                 self._managers[account.address] = tm
             return tm
