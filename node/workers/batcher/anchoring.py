@@ -185,7 +185,7 @@ class Anchoring(BatcherState):
         self._retry.pop(batch_id, None)
         self._reprepare.discard(batch_id)
         with self._stat_lock:
-            self._batches_failed += 1
+            self._counts.batches_failed += 1
             self._last_error, self._last_error_at = f"batch {batch_id} failed: {reason}", datetime.now(UTC)
         log.error("batch %d failed: %s", batch_id, reason)
 

@@ -252,7 +252,7 @@ class Recovery(Anchoring):
             )  # fmt: skip
         if lost:
             with self._stat_lock:
-                self._batches_reanchored += len(lost)
+                self._counts.batches_reanchored += len(lost)
                 self._last_error = f"{len(lost)} anchored batches were lost (reorg or chain reset); anchoring again"
                 self._last_error_at = datetime.now(UTC)
             if self._recovered:  # recover() re-syncs every key itself, after this check

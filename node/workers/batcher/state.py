@@ -15,7 +15,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -80,6 +80,18 @@ class Stall:
     kind: StallKind
     issuer_id: int
     reason: str
+
+
+@dataclass
+class Counters:
+    """What the batcher has done since it started (mutable, under the state's lock; copied into each snapshot)."""
+
+    batches_anchored: int = 0
+    credentials_anchored: int = 0
+    batches_failed: int = 0
+    batches_reanchored: int = 0
+    nonce_replays: int = 0
+    """How often a nonce turned out to be used by another transaction and the anchor was prepared again."""
 
 
 @dataclass(frozen=True)
@@ -158,11 +170,7 @@ class BatcherState(abc.ABC):
 
         # counters (read by stats(); written by the loop thread, last_error also by watchers)
         self._stat_lock = threading.Lock()
-        self._batches_anchored = 0
-        self._credentials_anchored = 0
-        self._batches_failed = 0
-        self._batches_reanchored = 0
-        self._nonce_replays = 0
+        self._counts = Counters()
         self._last_error: str | None = None
         self._last_error_at: datetime | None = None
         self._stalls: dict[int, Stall] = {}  # issuer id -> why its anchoring waits on the operator
@@ -198,24 +206,11 @@ class BatcherState(abc.ABC):
 
     @property
     def batches_anchored(self) -> int:
-        return self._batches_anchored
+        return self._counts.batches_anchored
 
     @property
     def credentials_anchored(self) -> int:
-        return self._credentials_anchored
-
-    @property
-    def batches_failed(self) -> int:
-        return self._batches_failed
-
-    @property
-    def batches_reanchored(self) -> int:
-        return self._batches_reanchored
-
-    @property
-    def nonce_replays(self) -> int:
-        """How often a nonce turned out to be used by another transaction and the anchor was prepared again."""
-        return self._nonce_replays
+        return self._counts.credentials_anchored
 
     @property
     def last_error(self) -> str | None:
@@ -231,11 +226,7 @@ class BatcherState(abc.ABC):
                 running=self.running,
                 recovered=self._recovered,
                 standby=self._standby,
-                batches_anchored=self._batches_anchored,
-                credentials_anchored=self._credentials_anchored,
-                batches_failed=self._batches_failed,
-                batches_reanchored=self._batches_reanchored,
-                nonce_replays=self._nonce_replays,
+                **asdict(self._counts),
                 in_flight=len(self._inflight),
                 retrying=len(self._retry),
                 last_error=self._last_error,
@@ -334,14 +325,14 @@ class BatcherState(abc.ABC):
         self._retry.pop(batch.id, None)
         self._reprepare.discard(batch.id)
         with self._stat_lock:
-            self._batches_anchored += 1
-            self._credentials_anchored += batch.leaf_count
+            self._counts.batches_anchored += 1
+            self._counts.credentials_anchored += batch.leaf_count
         log.info("batch %d anchored: %d credentials, root %s, tx %s, block %s",
                  batch.id, batch.leaf_count, batch.root, batch.tx_hash, batch.block_number)  # fmt: skip
 
     def _count_nonce_replay(self) -> None:
         with self._stat_lock:
-            self._nonce_replays += 1
+            self._counts.nonce_replays += 1
 
     def _note(self, batch_id: int | None, exc: BaseException, prefix: str | None = None, quiet: bool = False) -> None:
         detail = exc.detail if isinstance(exc, RegistryError) else f"{type(exc).__name__}: {exc}"
