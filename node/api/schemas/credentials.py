@@ -118,7 +118,11 @@ class CredentialSummaryOut(ApiSchema):
     created_at: datetime = Field(description="When the node accepted it.")
     anchored_at: datetime | None = Field(description="When its anchor was confirmed.")
     batch_id: int | None = Field(description="The batch it was put in, once batched.")
-    failure_reason: str | None = Field(description="Why anchoring failed, when it did.")
+    failure_reason: str | None = Field(
+        description="With status failed: why anchoring failed (terminal until the operator retries it). With status "
+        "pending or batched: what anchoring waits on, e.g. the issuer key has no funds (it goes on by itself once "
+        "fixed). Null otherwise."
+    )
 
     @classmethod
     def of(cls, view: CredentialView) -> CredentialSummaryOut:
