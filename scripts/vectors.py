@@ -23,6 +23,7 @@ from typing import Any
 
 from node.chain.registry import AccreditationStatus, CredentialStatus
 from node.credentials.document import build_document, disclose, seal
+from node.credentials.hash32 import Hash32
 from node.credentials.hashing import flatten
 from node.credentials.keccak import keccak256, to_hex
 from node.credentials.types import type_id_bytes32
@@ -81,7 +82,7 @@ class Scenario:
         bundles = self.chain.anchor_documents(
             self.issuer, documents, anchored_type or self.type_name, expires_at=expires_at
         )
-        self.root = bytes.fromhex(bundles[0]["proof"]["anchor"]["merkleRoot"][2:])
+        self.root = Hash32.of(bundles[0]["proof"]["anchor"]["merkleRoot"])
         self.bundle, self.sibling = bundles[0], bundles[1]
 
 
@@ -814,14 +815,14 @@ def vectors() -> list[Vector]:
     ):
         for level in ("root", "leaf"):
             s = scenario(fq, f"{code}-{level}")
-            leaf = None if level == "root" else bytes.fromhex(s.bundle["proof"]["credentialHash"][2:])
+            leaf = None if level == "root" else Hash32.of(s.bundle["proof"]["credentialHash"])
             s.chain.set_status(s.root, leaf, status)
             scope = "the whole batch" if level == "root" else "this credential only"
             add(f"{code.lower()}-{level}", f"{code.title()} ({scope}).", ("status", code), s)
     s = scenario(fq, "superseded")
     s.chain.set_status(
         s.root,
-        bytes.fromhex(s.bundle["proof"]["credentialHash"][2:]),
+        Hash32.of(s.bundle["proof"]["credentialHash"]),
         CredentialStatus.SUPERSEDED,
         replacement=(b"\x66" * 32, b"\x77" * 32),
     )

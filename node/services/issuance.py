@@ -37,6 +37,7 @@ from typing import Any
 from node.credentials.bundle import AnchorInfo, attach_anchor
 from node.credentials.document import build_document
 from node.credentials.errors import CredentialValidationError, FieldError, InvalidFieldError
+from node.credentials.hash32 import Hash32
 from node.credentials.introspect import TypeInfo, credential_types
 from node.credentials.items import (
     CLIENT_REF_MAX,
@@ -371,12 +372,12 @@ class IssuanceService:
         document = json.loads(credential.document)
         bundle = attach_anchor(
             document,
-            bytes.fromhex(anchor.merkle_root.removeprefix("0x")),
-            [bytes.fromhex(p.removeprefix("0x")) for p in credential.merkle_proof or ()],
+            Hash32.of(anchor.merkle_root),
+            [Hash32.of(p) for p in credential.merkle_proof or ()],
             AnchorInfo(
                 chain_id=anchor.chain_id,
                 registry=anchor.registry,
-                transaction_hash=bytes.fromhex(anchor.transaction_hash.removeprefix("0x")),
+                transaction_hash=Hash32.of(anchor.transaction_hash),
                 block_number=anchor.block_number,
             ),
         )

@@ -20,6 +20,7 @@ from enum import StrEnum
 from web3.contract.contract import ContractFunction
 
 from node.chain.bindings import LifecycleWrites
+from node.credentials.hash32 import Hash32
 from node.errors import CredentialNotAnchoredError, ForbiddenError, NotFoundError, ValidationFailedError
 from node.runtime import Node
 from node.services.governance import ChainAct, GovernanceService, Via, status_word
@@ -108,10 +109,6 @@ class LifecycleResult:
     act: ChainAct
 
 
-def _b32(hex_text: str) -> bytes:
-    return bytes.fromhex(hex_text.removeprefix("0x"))
-
-
 class LifecycleService:
     def __init__(self, node: Node) -> None:
         self._node = node
@@ -134,7 +131,7 @@ class LifecycleService:
         self._check_replacement_given(action, replacement_id, "replacementId")
         credential = self._node.store.get_credential(credential_id, actor.issuer_id)
         batch = self._anchored(credential)
-        root, credential_hash = _b32(batch.root or ""), _b32(credential.credential_hash)
+        root, credential_hash = Hash32.of(batch.root or ""), Hash32.of(credential.credential_hash)
         subject = f"credential {credential_id}"
         replacement: Replacement | None = None
         registry = self._node.registry
@@ -159,14 +156,14 @@ class LifecycleService:
             fn = registry.writes.supersede_credential(
                 root,
                 credential_hash,
-                _b32(replacement.root),
-                _b32(new.credential_hash),
+                Hash32.of(replacement.root),
+                Hash32.of(new.credential_hash),
                 reason_code,
             )
         else:
             fn = _CREDENTIAL_ACTS[action](registry.writes, root, credential_hash, reason_code)
         act = self._send(actor, credential.issuer_id, fn, subject)
-        proof = [_b32(p) for p in credential.merkle_proof or ()]
+        proof: list[bytes] = [Hash32.of(p) for p in credential.merkle_proof or ()]
         status, _, _ = registry.status_of(root, credential_hash, proof)
         return LifecycleResult(
             scope=Scope.CREDENTIAL,
@@ -197,7 +194,7 @@ class LifecycleService:
         reason = self._reason(reason_code)
         self._check_replacement_given(action, replacement_batch_id, "replacementBatchId")
         batch = self._batch(actor, batch_id)
-        root = _b32(batch.root or "")
+        root = Hash32.of(batch.root or "")
         subject = f"batch {batch_id}"
         replacement: Replacement | None = None
         registry = self._node.registry
@@ -212,7 +209,7 @@ class LifecycleService:
                     f"replacementBatchId: {replacement_batch_id} is not a batch of issuer {batch.issuer_id}"
                 ) from exc
             replacement = Replacement(root=new.root or "", credential_hash=None, batch_id=new.id)
-            fn = registry.writes.supersede_root(root, _b32(replacement.root), reason_code)
+            fn = registry.writes.supersede_root(root, Hash32.of(replacement.root), reason_code)
         else:
             fn = _ROOT_ACTS[action](registry.writes, root, reason_code)
         act = self._send(actor, batch.issuer_id, fn, subject)

@@ -11,6 +11,7 @@ from node.chain.registry import (
     AnchorRecord,
 )
 from node.credentials.document import IntegrityCheck, IntegrityResult, verify_integrity
+from node.credentials.hash32 import Hash32
 from node.credentials.keccak import to_hex
 from node.credentials.reader import BundleReadError, ReadBundle, judge_disclosure, read_bundle
 from node.errors import ChainMismatchError, CredentialNotAnchoredError, NotFoundError, ValidationFailedError
@@ -167,7 +168,7 @@ class VerificationService:
                 issuer_check, issuer_facts = _issuer_check(reader, anchor, parsed)
                 checks.append(issuer_check)
                 checks.append(_key_check(reader, anchor))
-                proof = [bytes.fromhex(p[2:]) for p in anchor_info.merkle_proof]
+                proof: list[bytes] = [Hash32.of(p) for p in anchor_info.merkle_proof]
                 state = reader.leaf_state(root, credential_hash, proof)
                 status_check, status_facts = _status_check(state, anchor, reader.as_of)
                 checks.append(status_check)
@@ -279,15 +280,15 @@ class StatusService:
             raise CredentialNotAnchoredError(f"credential {wanted} is not anchored yet; ask again in a few seconds.")
         view = self._view.snapshot()
         as_of = view.as_of()
-        root = bytes.fromhex(batch.root.removeprefix("0x"))
+        root = Hash32.of(batch.root)
         anchor = view.anchor(root)
         if anchor is None:
             raise CredentialNotAnchoredError(
                 f"credential {wanted} was anchored under root {batch.root}, but this node's view of the chain "
                 f"(block {as_of.number}) does not show that anchor yet; ask again in a few seconds."
             )
-        proof = [bytes.fromhex(p.removeprefix("0x")) for p in row.merkle_proof]
-        state = view.leaf_state(root, bytes.fromhex(wanted[2:]), proof)
+        proof: list[bytes] = [Hash32.of(p) for p in row.merkle_proof]
+        state = view.leaf_state(root, Hash32.of(wanted), proof)
         at = max(as_of.timestamp, int(self._clock()))
         return CredentialStatusReport(
             credential_hash=wanted,

@@ -19,6 +19,7 @@ from node.chain.errors import sentence
 from node.chain.registry import type_id
 from node.chain.signers import funding_advice, is_unfunded
 from node.chain.txmanager import Call, SignedTx, TxManager
+from node.credentials.hash32 import Hash32
 from node.credentials.keccak import to_hex
 from node.credentials.merkle import MerkleTree
 from node.errors import (
@@ -194,7 +195,7 @@ class Anchoring(BatcherState):
 
 
 def _tree(credential_hashes: Sequence[str]) -> MerkleTree:
-    return MerkleTree([bytes.fromhex(h.removeprefix("0x")) for h in credential_hashes])
+    return MerkleTree([Hash32.of(h) for h in credential_hashes])
 
 
 def root_of(credential_hashes: Sequence[str]) -> str:

@@ -29,6 +29,7 @@ from web3.types import TxReceipt
 from node.chain.txdecode import decode_signed
 from node.chain.txmanager import SignedTx, TxManager
 from node.config import Settings
+from node.credentials.hash32 import Hash32
 from node.errors import (
     BatchStateError,
     ChainUnavailableError,
@@ -401,7 +402,7 @@ def stalls_of(worker: object) -> tuple[Stall, ...]:
 def _bytes32(value: str | None) -> bytes:
     if value is None:
         raise BatchStateError("the batch has no root or credential type yet; build its tree first.")
-    return bytes.fromhex(value.removeprefix("0x"))
+    return Hash32.of(value)
 
 
 def signed_tx_of(batch: Batch) -> SignedTx | None:
