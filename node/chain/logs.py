@@ -14,6 +14,7 @@ from web3.types import FilterParams
 from node.chain.client import TRANSPORT_ERRORS
 from node.chain.deploy import GOVERNANCE, REGISTRY
 from node.chain.records import AnchorLog, ChainLog
+from node.credentials.hash32 import Hash32
 
 if TYPE_CHECKING:
     from node.chain.registry import RegistryClient
@@ -115,7 +116,7 @@ def issuer_identities(client: RegistryClient, issuer_id: int, to_block: int | No
     indexed issuerId), from the deploy block to ``to_block`` (None: the head), oldest first; split into halves only
     while the node refuses a range."""
     events = (client.registry.events.IssuerAccredited, client.registry.events.IssuerMetadataUpdated)
-    decoders: dict[bytes, Any] = {bytes.fromhex(event.topic.removeprefix("0x")): event for event in events}
+    decoders: dict[bytes, Any] = {Hash32.of(event.topic): event for event in events}
     issuer_topic = "0x" + issuer_id.to_bytes(32, "big").hex()
     params: FilterParams = {
         "address": client.registry.address,
@@ -150,7 +151,7 @@ def _event_map(client: RegistryClient) -> dict[tuple[str, bytes], tuple[str, Any
         cached = {}
         for name, contract in ((REGISTRY, client.registry), (GOVERNANCE, client.governance)):
             for event in contract.all_events():
-                cached[(contract.address.lower(), bytes.fromhex(event.topic.removeprefix("0x")))] = (name, event)
+                cached[(contract.address.lower(), Hash32.of(event.topic))] = (name, event)
         _EVENT_MAPS[client] = cached
     return cached
 
