@@ -7,7 +7,7 @@ No RPC here: :mod:`node.chain.txmanager` does the sending; these are what it tak
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
@@ -63,17 +63,8 @@ class SignedTx:
     value: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "sender": self.sender,
-            "nonce": self.nonce,
-            "tx_hash": self.tx_hash,
-            "raw_tx": self.raw_tx,
-            "gas": self.gas,
-            "chain_id": self.chain_id,
-            "to": self.to,
-            "data": self.data,
-            "value": self.value,
-        }
+        """Its fields by name (all JSON-safe): what :meth:`from_dict` reads back."""
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SignedTx:
