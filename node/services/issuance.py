@@ -12,7 +12,9 @@ Flow of :meth:`IssuanceService.submit`:
    itself is listed once, for every item; a chain that cannot be read is a 503 (nothing accepted blindly);
 3. each document is built with the issuer's ``metadata_uri`` as the VC issuer id and its store name as issuer name;
 4. all documents go to the outbox in one transaction *before* the caller replies (nothing accepted is lost), with
-   the optional ``client_ref`` making a resubmission return the ids of the first one.
+   the optional ``client_ref`` making a resubmission return the ids of the first one; a single post's transaction
+   is shared with the single posts arriving at the same time (group commit, :mod:`node.services.intake`), each
+   still answered only once its own rows are committed.
 
 The batcher (``node/workers/batcher/``) turns pending outbox rows into anchored batches; :meth:`IssuanceService.get`
 reads the outcome and attaches the anchor (root, Merkle proof, chain id, registry, transaction, block) to make the
@@ -58,6 +60,7 @@ from node.errors import (
 )
 from node.faults import AFTER_ACCEPT, crash_point
 from node.runtime import Node
+from node.services.intake import committer_for
 from node.services.issuance_rules import IssuerScope, read_scope
 from node.store import AnchoringState, ApiKeyRole, Credential, Issuer, IssuerStatus, NewCredential, Principal, Store
 from node.workers.batcher.state import stalls_of
@@ -352,7 +355,10 @@ class IssuanceService:
             )
         if problems:
             raise SubmissionInvalidError(problems, items, single=single)
-        ids = self._store.add_credentials(issuer.id, built)
+        if single:  # one-by-one posts share a transaction (one fsync) with those arriving at the same time
+            ids = committer_for(self._store).add(issuer.id, built)
+        else:
+            ids = self._store.add_credentials(issuer.id, built)
         crash_point(AFTER_ACCEPT)  # drills: the outbox holds them, no reply sent yet
         log.info("issuer %s: %d credential(s) written to the outbox", issuer.id, len(ids))
         return [Accepted(credential_id, item.client_ref) for credential_id, item in zip(ids, items, strict=True)]

@@ -77,6 +77,28 @@ class CredentialRepository(StoreBase):
                     ) from exc
         raise AssertionError("unreachable")
 
+    def add_credential_groups(self, groups: Sequence[tuple[int, Sequence[NewCredential]]]) -> list[list[str]]:
+        """Several submissions (issuer id, its items) in one transaction, one commit: each submission's ids as
+        :meth:`add_credentials` would return them (``client_ref`` reuse included, also across the submissions).
+
+        All or nothing: if any submission cannot be written, nothing is and the error is raised (the group
+        committer, :mod:`node.services.intake`, then writes them one by one to give each its own outcome).
+        """
+        if not groups:
+            return []
+        now = utcnow()
+        for attempt in range(2):
+            try:
+                with self._write() as session:
+                    return [self._write_outbox(session, issuer_id, items, now) for issuer_id, items in groups]
+            except IntegrityError as exc:
+                # as in add_credentials: a concurrent writer of the same client_ref (PostgreSQL); once more
+                if attempt:
+                    raise ConflictError(
+                        "a credential with the same id was written concurrently; retry the request"
+                    ) from exc
+        raise AssertionError("unreachable")
+
     def _write_outbox(
         self, session: Session, issuer_id: int, items: Sequence[NewCredential], now: datetime
     ) -> list[str]:

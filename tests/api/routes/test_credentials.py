@@ -80,6 +80,7 @@ def test_no_202_when_the_outbox_write_fails(
         raise ConflictError("a credential with the same client_ref was written concurrently; retry the request")
 
     monkeypatch.setattr(api_node.store, "add_credentials", refuse)
+    monkeypatch.setattr(api_node.store, "add_credential_groups", refuse)  # a single post's (group commit)
     response = client.post("/v1/credentials", json=one(2), headers=issuer.headers)
     assert response.status_code == 409
     assert response.json()["error"] == "ConflictError"
