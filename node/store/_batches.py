@@ -107,7 +107,6 @@ class BatchRepository(StoreBase):
         nodes: bytes,
         *,
         credential_type: str | None = None,
-        expires_at: datetime | None = None,
     ) -> Batch:
         """Record the batch's Merkle tree (``MerkleTree.nodes()``: ``2n - 1`` nodes of 32 bytes, the root first) for
         its ``n`` members; the batch becomes 'built'. Every member's proof is read from it from now on."""
@@ -136,7 +135,6 @@ class BatchRepository(StoreBase):
             batch.status = BatchStatus.BUILT.value
             if credential_type is not None:
                 batch.credential_type = credential_type
-            batch.expires_at = expires_at
             try:
                 session.flush()
             except IntegrityError as exc:
