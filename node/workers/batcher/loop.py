@@ -9,8 +9,6 @@ the error is noted and the batch retried with backoff.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import functools
 import queue
 import threading
@@ -278,25 +276,17 @@ class Batcher(Recovery):
     # --- the lock -----------------------------------------------------------------------------------------------
 
     def _acquire_lock(self) -> bool:
-        if self._lock_file is not None:
+        held_before = self._lock.held
+        if self._lock.try_acquire():
+            self._standby = False
             return True
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.lock_path, "ab")  # noqa: SIM115 - held open for the batcher's lifetime
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            if not self._standby:
-                log.warning("another batcher holds %s: standing by until it stops", self.lock_path)
-            self._standby = True
-            return False
-        self._standby = False
-        self._lock_file = handle
-        return True
+        if held_before:  # lost (the database connection went): another batcher may hold it now; recover on return
+            log.warning("the batcher lost %s: standing by", self._lock.where)
+            self._recovered = False
+        elif not self._standby:
+            log.warning("another batcher holds %s: standing by until it stops", self._lock.where)
+        self._standby = True
+        return False
 
     def _release_lock(self) -> None:
-        handle, self._lock_file = self._lock_file, None
-        if handle is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-            handle.close()
+        self._lock.release()

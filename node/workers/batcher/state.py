@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import IO
 
 import requests
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,6 +39,7 @@ from node.errors import (
 )
 from node.runtime import Node
 from node.store import Batch
+from node.workers.leader import WorkerLock
 
 log = logging.getLogger("node.workers.batcher")
 
@@ -196,7 +196,7 @@ class BatcherState(abc.ABC):
         self._outcomes: queue.Queue[_Outcome] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._watch_threads: list[threading.Thread] = []
-        self._lock_file: IO[bytes] | None = None
+        self._lock = WorkerLock(node.store, "batcher", self.lock_path)  # one batcher per node (node/workers/leader.py)
         self._standby = False
 
     @property
