@@ -18,6 +18,14 @@ about once a block. Each poll:
 The stored arguments carry what the mirror needs to be rebuilt without the chain: ``blockTimestamp`` on every event,
 and the anchor record (issuer, key, time, leaf count, type, expiry) on ``CredentialAnchored``, whose log holds only
 the root. At start the mirror is rebuilt from the stored events plus one read of the accreditation records.
+
+**Several API processes on one database**: one indexer writes (it holds the indexer's :class:`WorkerLock`: an
+advisory lock on PostgreSQL, ``DATA_DIR/indexer.lock`` on SQLite). The others *follow*: each poll they read the
+store's cursor, apply the stored events up to it to their own mirror (the accreditation records they touch read
+from the chain at the cursor's block, as the writer does) and publish it; a cursor that went back, or a block they
+followed that the store no longer records, is a reorganisation the writer undid: they rebuild their mirror from the
+store. So every process's verify answers from a mirror at most one poll behind the writer's. A follower that gets
+the lock (the writer stopped or died) initialises as the writer from what the store holds and indexes on.
 """
 
 from __future__ import annotations
@@ -55,9 +63,13 @@ from node.runtime import Node
 from node.store import Store
 from node.store._base import record_of
 from node.workers.indexer_events import Touched, new_event
+from node.workers.leader import WorkerLock
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+LOCK_FILE = "indexer.lock"
+"""On SQLite, the data dir's file whose lock the writing indexer holds (on PostgreSQL: an advisory lock)."""
 
 STATE_GONE = ("blockoutofrange", "block height", "missing trie node", "header not found", "pruned", "historical state")
 """How nodes say they no longer hold a block's state (anvil after a restart from a snapshot, a pruning node)."""
@@ -120,6 +132,8 @@ class Indexer:
         self._head: int | None = None
         self._last_poll_at: float | None = None
         self._last_error: str | None = None
+        self._writer = WorkerLock(self._store, f"indexer:{self.cursor_name}", settings.data_dir / LOCK_FILE)
+        self._writing = False
 
     # --- lifecycle ------------------------------------------------------------------------------------------------
 
@@ -145,6 +159,9 @@ class Indexer:
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout=timeout_s)
+        with self._lock:
+            self._writer.release()
+            self._writing = False
 
     def _run(self) -> None:
         try:
@@ -199,6 +216,11 @@ class Indexer:
             if head is None:  # pragma: no cover - every node has a latest block
                 raise ChainReorganisedError("the node returned no latest block; the indexer retries.")
             self._head = head.number
+            if not self._writer.try_acquire():
+                return self._follow(head)
+            if not self._writing:  # the writer from now on (at start, or taking over): from what the store holds
+                log.info("indexer: this process writes the indexed events (it holds %s)", self._writer.where)
+                self._writing, self._initialised = True, False
             if not self._initialised:
                 self._initialise()
             fork = self._find_fork()
@@ -213,6 +235,48 @@ class Indexer:
             self._last_poll_at = time.time()
             self._last_error = None
             return added
+
+    def _follow(self, head: ChainBlock) -> int:
+        """Another process writes the indexed events: bring the mirror up to the store's cursor from the stored
+        events (the accreditation records they touch read from the chain, as the writer does). A cursor that went
+        back, or a block of ours the writer no longer records, is a reorganisation it handled: rebuild the mirror
+        from the store. Returns 0 (nothing stored here)."""
+        if self._writing:
+            log.warning("indexer: %s is held elsewhere now; following the stored events", self._writer.where)
+            self._writing = False
+        stored = self._store.get_cursor(self.cursor_name)
+        mine = self._cursor
+        if stored is None:  # the writer has indexed nothing yet
+            self._last_poll_at, self._last_error = time.time(), None
+            return 0
+        if mine is not None and (mine.number, mine.hash) == (stored.block_number, stored.block_hash):
+            self._last_poll_at, self._last_error = time.time(), None
+            return 0
+        block = chain_block(self._client, stored.block_number)
+        if block is None or block.hash != stored.block_hash:
+            raise ChainReorganisedError(f"the stored cursor's block {stored.block_number} is not on the chain; "
+                                        "the indexer follows again once the writer has handled it.")  # fmt: skip
+        if (
+            not self._initialised
+            or mine is None
+            or stored.block_number < mine.number
+            or self._store.get_block_hash(mine.number) != mine.hash
+        ):
+            self._cursor = block
+            self._rebuild_mirror()
+            self._initialised = True
+        else:
+            events = [e for e in self._stored_events(from_block=mine.number + 1) if e.block_number <= block.number]
+            touched = self._touched(events)
+            state_block = block.hash if head.number - block.number <= RECENT_STATE_BLOCKS else "latest"
+            records = _at_state(lambda at: self._read_accreditation(touched, at), state_block) if touched else None
+            self._cursor = block
+            self.mirror.apply(events)
+            if records is not None:
+                self.mirror.set_accreditation(records)
+            self.mirror.publish(_ref(block))
+        self._last_poll_at, self._last_error = time.time(), None
+        return 0
 
     def _next_block(self) -> int:
         return self._deploy_block if self._cursor is None else self._cursor.number + 1
@@ -386,6 +450,8 @@ class Indexer:
 
         def replay() -> Iterator[IndexedEvent]:
             for event in self._stored_events():
+                if cursor is None or event.block_number > cursor.number:
+                    continue  # stored by a range whose cursor was not yet written (a writer in another process)
                 touched.note(event)
                 yield event
 

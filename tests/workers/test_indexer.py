@@ -195,6 +195,7 @@ def test_restart_resumes_from_the_cursor_without_duplicates_or_gaps(node: Node, 
     later = batch(3)
     anchor(node, later)
     send(node, dev_account(DEV_ISSUER), fns(node).suspendRoot(later.root, 4))
+    first.stop()  # the process is gone (it gives up the writer's lock: else the second would follow it)
     reopened = Node.open(settings, rpc_url=node.settings.rpc_url or _url(node))
     try:
         second = indexer_of(reopened, max_block_range=3)
@@ -311,6 +312,7 @@ def test_a_restart_after_a_reorg_rewinds_the_store_before_rebuilding_the_mirror(
     assert head is not None
     while node.w3.eth.block_number <= head:
         time.sleep(0.1)
+    indexer.stop()  # the restart: the first process is gone
     restarted = indexer_of(node)
     restarted.poll_once()
     assert restarted.mirror.anchor(orphan.root) is None
