@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
     from node.workers.batcher.process import BatcherProcess
 
 log = logging.getLogger(__name__)
+
+SERVE_RPC_URL_ENV = "CREDREG_SERVE_RPC_URL"
+"""The JSON-RPC URL `credreg serve --workers N` hands its worker processes (as ``--rpc-url`` gives it to one): not
+``CREDREG_RPC_URL``, which would also say the chain is not the devnet (whose development keys it may use)."""
 
 
 def _batcher(node: Node) -> Batcher | BatcherProcess | None:
@@ -72,7 +77,9 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.node = node or Node.open(settings or get_settings())
+        app.state.node = node or Node.open(
+            settings or get_settings(), rpc_url=os.environ.get(SERVE_RPC_URL_ENV) or None
+        )
         owned = node is None  # opened here, so closed here
         switch_interval = sys.getswitchinterval()
         # A worker thread verifying a large body holds the interpreter lock for up to this long before the event loop

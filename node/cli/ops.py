@@ -333,19 +333,36 @@ def serve_cmd(
     host: Annotated[str | None, typer.Option(help="API host (default CREDREG_API_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="API port (default CREDREG_API_PORT).")] = None,
     rpc_url: RpcOpt = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="API worker processes on the one port (uvicorn's). Each answers every route; one batcher and one "
+            "indexer writer among them (a PostgreSQL advisory lock, or the data dir's lock files on SQLite), the "
+            "others stand by and follow. Several are worth it on PostgreSQL (CREDREG_DATABASE_URL).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API against an existing deployment (no devnet is started)."""
+    import os
+
     import uvicorn
 
-    from node.main import create_app
+    from node.main import SERVE_RPC_URL_ENV, create_app
     from node.runtime import DataDirLock, Node
 
     settings = _settings()
     api_host, api_port = host or settings.api_host, port or settings.api_port
     lock = DataDirLock.acquire(settings.data_dir, f"http://{api_host}:{api_port}")
     try:
-        node = Node.open(settings, rpc_url=rpc_url or settings.rpc_url or _devnet_url(settings))
-        uvicorn.run(create_app(settings, node=node), host=api_host, port=api_port)
+        url = rpc_url or settings.rpc_url or _devnet_url(settings)
+        node = Node.open(settings, rpc_url=url)  # checks the deployment and migrates once, before any worker starts
+        if workers == 1:
+            uvicorn.run(create_app(settings, node=node), host=api_host, port=api_port)
+            return
+        node.close()
+        os.environ[SERVE_RPC_URL_ENV] = url  # each worker opens its node from the environment
+        uvicorn.run("node.main:create_app", factory=True, host=api_host, port=api_port, workers=workers)
     finally:
         lock.release()
 

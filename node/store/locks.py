@@ -9,6 +9,7 @@ SQLite has no such thing; its node is one host, and the caller uses a file lock 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 
 from sqlalchemy import Connection, text
@@ -60,6 +61,14 @@ class AdvisoryLock:
             if not got:
                 connection.close()
                 return False
+            try:  # who holds it, for pg_stat_activity (and the drills)
+                connection.execute(
+                    text("SELECT set_config('application_name', :name, false)"),
+                    {"name": f"credreg {self.name} pid {os.getpid()}"[:63]},
+                )
+                connection.commit()
+            except SQLAlchemyError:
+                connection.rollback()
             self._connection = connection
             return True
 
@@ -100,9 +109,8 @@ class AdvisoryLock:
             self._drop()
 
     def _drop(self) -> None:
+        """Forget the lock's connection for good (never back to the pool: it carries the holder's name)."""
         connection, self._connection = self._connection, None
         if connection is not None:
-            try:
-                connection.close()
-            except SQLAlchemyError:
-                connection.invalidate()
+            connection.invalidate()
+            connection.close()
