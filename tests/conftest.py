@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -222,8 +222,44 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
         postgres_server.drop(schema)
 
 
+@pytest.fixture(scope="module")
+def node_backend(request: pytest.FixtureRequest) -> str:
+    """The database of the module's node: ``sqlite``, or each of a module's ``NODE_BACKENDS`` (a module-level
+    tuple, e.g. ``("sqlite", "postgresql")``: its node-level tests, those taking ``node_database`` directly or through
+    tests/api/conftest.py's ``api_node``, then run once per database; see :func:`pytest_generate_tests`)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="module")
+def node_database(node_backend: str, request: pytest.FixtureRequest) -> Iterator[Callable[[], str | None]]:
+    """Make the database of one of the module's nodes: ``None`` (SQLite in the node's data dir) or the URL of a
+    fresh PostgreSQL schema (one per call: two nodes of a module never share one), dropped after the module."""
+    schemas: list[str] = []
+
+    def make() -> str | None:
+        if node_backend != "postgresql":
+            return None
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url, schema = server.fresh_url()
+        schemas.append(schema)
+        return url
+
+    yield make
+    if schemas:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        for schema in schemas:
+            server.drop(schema)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    backends = getattr(metafunc.module, "NODE_BACKENDS", None)
+    if backends and "node_backend" in metafunc.fixturenames:
+        metafunc.parametrize("node_backend", list(backends), indirect=True, scope="module")
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """``store tests: N on sqlite, M on postgresql``: how many tests/store tests ran (passed or failed) per
+    """``tests on postgresql: K in all`` (every test that ran on PostgreSQL, see ``_ON_POSTGRESQL``) and
+    ``store tests: N on sqlite, M on postgresql``: how many tests/store tests ran (passed or failed) per
     backend (the ``backend`` parameter of tests/store/conftest.py; else a test taking ``postgres_url`` is PostgreSQL's,
     one taking ``db_path`` SQLite's; tests of no database are not counted)."""
     counts = {outcome: {"sqlite": 0, "postgresql": 0} for outcome in ("ran", "skipped", "error")}
@@ -236,6 +272,18 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                 counts[outcome][backend] += 1
             elif outcome in ("passed", "failed") and report.when == "call":
                 counts["ran"][backend] += 1
+    on_postgresql = {"ran": 0, "skipped": 0}
+    for outcome in ("passed", "failed", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "nodeid", "") not in _ON_POSTGRESQL:
+                continue
+            if outcome == "skipped":
+                on_postgresql["skipped"] += 1
+            elif report.when == "call":
+                on_postgresql["ran"] += 1
+    if on_postgresql["ran"] or on_postgresql["skipped"]:
+        skipped = f" ({on_postgresql['skipped']} skipped)" if on_postgresql["skipped"] else ""
+        terminalreporter.write_line(f"tests on postgresql: {on_postgresql['ran']} in all{skipped}")
     if not any(n for per_backend in counts.values() for n in per_backend.values()):
         return
     ran = counts["ran"]
@@ -253,8 +301,21 @@ _STORE_BACKENDS: dict[str, str] = {}
 """nodeid -> backend of every collected tests/store test that uses a database (see pytest_collection_modifyitems)."""
 
 
+_ON_POSTGRESQL: set[str] = set()
+"""nodeid of every collected test that runs on PostgreSQL: a ``backend`` or ``node_backend`` parameter of
+``postgresql``, or a PostgreSQL fixture (``postgres_url``, ``postgres_server``), anywhere in the suite."""
+
+_POSTGRES_FIXTURES = ("postgres_url", "postgres_server")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params if callspec is not None else {}
+        if "postgresql" in (params.get("backend"), params.get("node_backend"), params.get("url")) or any(
+            name in getattr(item, "fixturenames", ()) for name in _POSTGRES_FIXTURES
+        ):
+            _ON_POSTGRESQL.add(item.nodeid)
         if not item.nodeid.startswith("tests/store/"):
             continue
         callspec = getattr(item, "callspec", None)

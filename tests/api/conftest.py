@@ -47,8 +47,9 @@ ALL_TYPES = tuple(sorted({t.name for t in known_types()}))
 TEST_BODY_URI = "did:web:test-quality-council.example"
 
 
-def api_settings(data_dir: Path) -> Settings:
-    """Settings for a test node, unaffected by any CREDREG_ variable of the environment."""
+def api_settings(data_dir: Path, database_url: str | None = None) -> Settings:
+    """Settings for a test node, unaffected by any CREDREG_ variable of the environment; its store is SQLite in
+    ``data_dir`` unless ``database_url`` names another (a PostgreSQL schema: ``node_database``)."""
     with pytest.MonkeyPatch.context() as patch:
         for name in list(os.environ):
             if name.startswith("CREDREG_"):
@@ -60,13 +61,15 @@ def api_settings(data_dir: Path) -> Settings:
             admin_api_key=SecretStr(ADMIN_KEY),
             batcher_enabled=False,
             indexer_enabled=False,
+            database_url=database_url,
         )
 
 
-def open_test_node(data_dir: Path, *, governor: bool = False) -> Node:
+def open_test_node(data_dir: Path, *, governor: bool = False, database_url: str | None = None) -> Node:
     """A node over a fresh in-process chain; with ``governor`` it holds the deployer's key (the sole governor, k = 1,
-    and the test body's admin), so governance writes are signed and executed at once."""
-    settings = api_settings(data_dir)
+    and the test body's admin), so governance writes are signed and executed at once. ``database_url``: see
+    :func:`api_settings`."""
+    settings = api_settings(data_dir, database_url)
     w3 = Web3(EthereumTesterProvider(EthereumTester(PyEVMBackend())))
     account: LocalAccount = Account.from_key(w3.provider.ethereum_tester.backend.account_keys[0])  # type: ignore[attr-defined]
     deploy(w3, account, settings.manifest_path, settings.artifacts_dir)
@@ -76,15 +79,18 @@ def open_test_node(data_dir: Path, *, governor: bool = False) -> Node:
 
 
 @pytest.fixture(scope="module")
-def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    with closing(open_test_node(tmp_path_factory.mktemp("api"))) as node:
+def api_node(tmp_path_factory: pytest.TempPathFactory, node_database: Callable[[], str | None]) -> Iterator[Node]:
+    """The module's node: on SQLite, or once per database in a module that sets ``NODE_BACKENDS``."""
+    with closing(open_test_node(tmp_path_factory.mktemp("api"), database_url=node_database())) as node:
         yield node
 
 
 @pytest.fixture(scope="module")
-def governed_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+def governed_node(tmp_path_factory: pytest.TempPathFactory, node_database: Callable[[], str | None]) -> Iterator[Node]:
     """A node holding the governor's key (see :func:`open_test_node`), shared per test module."""
-    with closing(open_test_node(tmp_path_factory.mktemp("governed"), governor=True)) as node:
+    with closing(
+        open_test_node(tmp_path_factory.mktemp("governed"), governor=True, database_url=node_database())
+    ) as node:
         yield node
 
 

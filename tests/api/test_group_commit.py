@@ -19,6 +19,8 @@ from node.store.engine import WRITE_OPTION
 from tests.api.conftest import IssuerKey
 from tests.api.routes.test_credentials import one
 
+NODE_BACKENDS = ("sqlite", "postgresql")  # this module's node runs once per database (tests/conftest.py)
+
 N = 16
 
 

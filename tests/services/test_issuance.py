@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from typing import Any
 
@@ -38,13 +38,15 @@ from tests.api.conftest import add_issuer, chain_act, fake_anchor, open_test_nod
 from tests.api.refusals import CASES, LEARNER_NAME, Case
 from tests.samples import VALID
 
+NODE_BACKENDS = ("sqlite", "postgresql")  # this module's node runs once per database (tests/conftest.py)
+
 FQ = "formal-qualification"
 UTC = dt.UTC
 
 
 @pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    with closing(open_test_node(tmp_path_factory.mktemp("issuance"))) as opened:
+def node(tmp_path_factory: pytest.TempPathFactory, node_database: Callable[[], str | None]) -> Iterator[Node]:
+    with closing(open_test_node(tmp_path_factory.mktemp("issuance"), database_url=node_database())) as opened:
         yield opened
 
 

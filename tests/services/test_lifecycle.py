@@ -8,7 +8,7 @@ tests/services/test_governance.py and tests/api/test_authz.py.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,8 @@ from node.runtime import Node
 from node.store import ApiKeyRole, NewCredential
 from node.workers.batcher import record_tree
 from tests.conftest import start_devnet
+
+NODE_BACKENDS = ("sqlite", "postgresql")  # this module's node runs once per database (tests/conftest.py)
 
 FORMAL = "formal-qualification"
 PASSPHRASE = "lifecycle-test-passphrase"
@@ -247,8 +249,10 @@ def make_kit(
 
 
 @pytest.fixture(scope="module")
-def kit(chain: Devnet, clean_env: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kit]:
-    kit = make_kit(chain, tmp_path_factory.mktemp("lifecycle"))
+def kit(
+    chain: Devnet, clean_env: None, tmp_path_factory: pytest.TempPathFactory, node_database: Callable[[], str | None]
+) -> Iterator[Kit]:
+    kit = make_kit(chain, tmp_path_factory.mktemp("lifecycle"), database_url=node_database())
     issuer_id, _, _ = kit.accredit_issuer("Lifecycle University")
     kit.issuers["main"] = issuer_id
     kit.issuer_keys[issuer_id] = kit.issuer_api_key(issuer_id)

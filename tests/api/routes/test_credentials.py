@@ -23,6 +23,8 @@ from node.store import AnchoringState, ApiKeyRole, IssuerStatus
 from tests.api.conftest import ADMIN_KEY, IssuerKey, fake_anchor
 from tests.api.refusals import CASES, LEARNER_NAME, Case, subject_of
 
+NODE_BACKENDS = ("sqlite", "postgresql")  # this module's node runs once per database (tests/conftest.py)
+
 FQ = "formal-qualification"
 VALID_ZA_ID = "8001015009087"
 
