@@ -217,6 +217,15 @@ def test_submit_one_returns_the_credential_first_issued_under_a_client_ref(
     assert again.bundle is not None and verify_integrity(again.bundle).ok
 
 
+def test_submit_one_of_a_new_credential_answers_what_the_store_holds(node: Node, service: IssuanceService) -> None:
+    principal = principal_of(node)
+    view = service.submit_one(principal, item(7, client_ref="fresh-7"))  # answered without reading it back
+    stored = service.get(principal, view.id)
+    fields = ("id", "status", "type_name", "type_version", "credential_hash", "client_ref", "batch_id", "anchored_at")
+    assert [getattr(view, f) for f in fields] == [getattr(stored, f) for f in fields]
+    assert view.status is AnchoringState.PENDING
+
+
 def test_a_failed_credential_keeps_its_reason_and_is_listed_as_failed(node: Node, service: IssuanceService) -> None:
     principal = principal_of(node)
     accepted = service.submit(principal, [item()])
