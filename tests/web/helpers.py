@@ -42,3 +42,10 @@ class RequestLog:
 
     def calls(self, method: str) -> list[str]:
         return [u.removeprefix(self.node_url) for m, u in self.requests if m == method]
+
+
+def intercept_file_choosers(page: Any) -> None:
+    """Have Playwright intercept file choosers from the start: a listener turns interception on, so the chooser a key
+    press opens later is never missed while ``expect_file_chooser`` is still enabling it (a race that lost the event
+    once on a loaded 2-core CI machine)."""
+    page.on("filechooser", lambda _chooser: None)

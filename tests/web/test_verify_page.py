@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import ISSUER_NAME, WebNode, axe_violations, screenshot
-from tests.web.helpers import RequestLog, drop_file
+from tests.web.helpers import RequestLog, drop_file, intercept_file_choosers
 
 pytestmark = [pytest.mark.anvil, pytest.mark.browser]
 
@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.anvil, pytest.mark.browser]
 def open_verify(page: Any, web_node: WebNode, path: str = "/") -> RequestLog:
     log = RequestLog(page, web_node.url)
     page.goto(web_node.url + path)
+    intercept_file_choosers(page)
     page.wait_for_selector("#devnet-banner:not([hidden])")
     return log
 

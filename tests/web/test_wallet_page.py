@@ -11,7 +11,7 @@ import pytest
 
 from node.credentials.document import disclose
 from tests.web.conftest import WebNode, axe_violations, screenshot
-from tests.web.helpers import RequestLog, drop_file
+from tests.web.helpers import RequestLog, drop_file, intercept_file_choosers
 
 pytestmark = [pytest.mark.anvil, pytest.mark.browser]
 
@@ -106,6 +106,7 @@ def test_withholding_a_whole_object_removes_it_and_still_verifies(page: Any, web
 def test_keyboard_only_and_accessibility(page: Any, web_node: WebNode, tmp_path: Path) -> None:
     RequestLog(page, web_node.url)
     page.goto(web_node.url + "/wallet")
+    intercept_file_choosers(page)
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # skip link
     page.keyboard.press("Tab")
