@@ -7,6 +7,8 @@ queue on the busy timeout instead of failing on a lock upgrade). Any other URL (
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -21,6 +23,21 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def _enter_wal(cursor: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting out another connection's lock. Switching a new database file to WAL needs
+    it exclusively, and SQLite answers "database is locked" at once, without the busy handler, while another process
+    holds it (two nodes starting together on a fresh data dir: 35 of 60 attempts failed so), so wait here instead."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -40,9 +57,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            _enter_wal(cursor)
+            cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()
