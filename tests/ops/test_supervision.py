@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,16 @@ def recorded_anvil(data_dir: Path) -> int:
     return int(json.loads((data_dir / "devnet" / "anvil.json").read_text())["pid"])
 
 
+def assert_restart_verifies(data: Path, log: Path, bundle: dict[str, Any]) -> None:
+    """The next `credreg run` on the data dir starts its own recorded anvil, and an earlier bundle still verifies."""
+    again = start_run(data, log)
+    try:
+        assert again.anvil_pids() == [recorded_anvil(data)], "the pid file records the node's anvil"
+        assert verifies(again, bundle), again.printed
+    finally:
+        again.stop(signal.SIGTERM)
+
+
 def test_sigterm_of_run_stops_anvil_and_a_restart_still_verifies(tmp_path: Path) -> None:
     data = tmp_path / "data"
     node = start_run(data, tmp_path / "first.log")
@@ -44,12 +55,7 @@ def test_sigterm_of_run_stops_anvil_and_a_restart_still_verifies(tmp_path: Path)
     assert "devnet stopped; state saved" in node.printed
     assert not (data / "devnet" / "anvil.json").exists()
 
-    again = start_run(data, tmp_path / "second.log")
-    try:
-        assert again.anvil_pids() == [recorded_anvil(data)], "the pid file records the node's anvil"
-        assert verifies(again, bundle), again.printed
-    finally:
-        again.stop(signal.SIGTERM)
+    assert_restart_verifies(data, tmp_path / "second.log", bundle)
 
 
 def test_second_run_is_refused_and_kill_9_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -75,12 +81,7 @@ def test_second_run_is_refused_and_kill_9_leaves_nothing_behind(tmp_path: Path) 
         node.stop(signal.SIGKILL)
     assert wait_gone(anvil), f"anvil {anvil} outlived a kill -9 of credreg run"
 
-    again = start_run(data, tmp_path / "second.log")
-    try:
-        assert again.anvil_pids() == [recorded_anvil(data)], "the pid file records the node's anvil"
-        assert verifies(again, bundle), again.printed
-    finally:
-        again.stop(signal.SIGTERM)
+    assert_restart_verifies(data, tmp_path / "second.log", bundle)
 
 
 def test_the_cli_on_the_node_host_finds_the_devnet_the_node_started(tmp_path: Path) -> None:
